@@ -1,0 +1,15 @@
+// `vigil index`: placeholder until its component lands.
+#include "cli/commands.h"
+
+namespace vigil::cli {
+
+void RegisterIndex(CLI::App& app, int* exit_code) {
+  auto* cmd = app.add_subcommand("index", "(not built yet)");
+  cmd->group("");  // hidden from --help until implemented
+  cmd->callback([exit_code] {
+    PrintError("index", Status::Unsupported("this command is not built yet"));
+    *exit_code = kExitFailure;
+  });
+}
+
+}  // namespace vigil::cli

@@ -1,0 +1,15 @@
+// `vigil match`: placeholder until its component lands.
+#include "cli/commands.h"
+
+namespace vigil::cli {
+
+void RegisterMatch(CLI::App& app, int* exit_code) {
+  auto* cmd = app.add_subcommand("match", "(not built yet)");
+  cmd->group("");  // hidden from --help until implemented
+  cmd->callback([exit_code] {
+    PrintError("match", Status::Unsupported("this command is not built yet"));
+    *exit_code = kExitFailure;
+  });
+}
+
+}  // namespace vigil::cli
