@@ -47,16 +47,16 @@ test-only:
 
 $(FUZZ_DIR)/build.ninja:
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
-	  -DVIGIL_BUILD_FUZZ=ON -DVIGIL_BUILD_BENCH=OFF -DVIGIL_FUZZ_ONLY=ON \
+	  -DVIGIL_BUILD_FUZZ=ON -DVIGIL_BUILD_BENCH=OFF \
 	  -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DCMAKE_C_FLAGS_DEBUG="-g -O1"
 
 # A short run of every fuzz target, part of `make test`.
 fuzz-smoke: $(FUZZ_DIR)/build.ninja
-	cmake --build $(FUZZ_DIR) -j $(JOBS)
+	cmake --build $(FUZZ_DIR) --target fuzzers -j $(JOBS)
 	./scripts/run-fuzz.sh $(FUZZ_DIR) 20
 
 fuzz: deps $(FUZZ_DIR)/build.ninja
-	cmake --build $(FUZZ_DIR) -j $(JOBS)
+	cmake --build $(FUZZ_DIR) --target fuzzers -j $(JOBS)
 	./scripts/run-fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
 bench: build

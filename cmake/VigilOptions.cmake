@@ -28,3 +28,10 @@ function(vigil_test name)
     set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}")
   endif()
 endfunction()
+
+if(VIGIL_BUILD_FUZZ)
+  # Coverage instrumentation for everything linked into a fuzz target.
+  target_compile_options(vigil_options INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  target_link_options(vigil_options INTERFACE -fsanitize=address,undefined)
+endif()
