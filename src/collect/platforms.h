@@ -42,6 +42,7 @@ struct Platform {
   std::string origin;  // the file the entry came from
 };
 
+// Points into the registry: valid while the registry lives and is not merged into.
 struct Attribution {
   const Platform* platform = nullptr;  // nullptr: unknown
   std::string matched;                 // the domain or pattern that matched

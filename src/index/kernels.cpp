@@ -296,7 +296,40 @@ VIGIL_AVX512 size_t FilterEntriesAvx512(const uint32_t* e, size_t n, int pos_bit
   return k;
 }
 
+template <typename Dist>
+inline void VerifyLoop(const Hash256* hashes, const uint32_t* cands, size_t n, const Hash256& q,
+                       int radius, std::vector<PosDist>* out, Dist dist) {
+  constexpr size_t kAhead = 16;
+  for (size_t c = 0; c < n; ++c) {
+    if (c + kAhead < n) __builtin_prefetch(&hashes[cands[c + kAhead]]);
+    const uint32_t pos = cands[c];
+    const int d = dist(hashes[pos], q);
+    if (d <= radius) out->push_back({pos, static_cast<uint32_t>(d)});
+  }
+}
+
+void VerifyScalar(const Hash256* hashes, const uint32_t* cands, size_t n, const Hash256& q,
+                  int radius, std::vector<PosDist>* out) {
+  VerifyLoop(hashes, cands, n, q, radius, out,
+             [](const Hash256& a, const Hash256& b) { return HammingDistance(a, b); });
+}
+
+__attribute__((target("popcnt"))) void VerifyPopcnt(const Hash256* hashes, const uint32_t* cands,
+                                                    size_t n, const Hash256& q, int radius,
+                                                    std::vector<PosDist>* out) {
+  VerifyLoop(hashes, cands, n, q, radius, out, [](const Hash256& a, const Hash256& b) {
+    return static_cast<int>(__builtin_popcountll(a.w[0] ^ b.w[0]) + __builtin_popcountll(a.w[1] ^ b.w[1]) +
+                            __builtin_popcountll(a.w[2] ^ b.w[2]) + __builtin_popcountll(a.w[3] ^ b.w[3]));
+  });
+}
+
 }  // namespace
+
+void VerifyCandidates(KernelLevel level, const Hash256* hashes, const uint32_t* cands, size_t n,
+                      const Hash256& query, int radius, std::vector<PosDist>* out) {
+  if (level == KernelLevel::kScalar) return VerifyScalar(hashes, cands, n, query, radius, out);
+  return VerifyPopcnt(hashes, cands, n, query, radius, out);
+}
 
 bool LevelSupported(KernelLevel level) {
   const cpu::Features& f = cpu::Detect();

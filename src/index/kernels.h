@@ -63,4 +63,9 @@ void ScanHashes(KernelLevel level, const Hash256* hashes, size_t n, const Hash25
 size_t FilterEntries(KernelLevel level, const uint32_t* entries, size_t n, int pos_bits,
                      uint32_t qrem, int allowed, uint32_t* out);
 
+// Appends {pos, d} for each candidate position whose hash is within radius (candidates
+// may repeat; so may the output). Prefetches ahead, since candidates are random reads.
+void VerifyCandidates(KernelLevel level, const Hash256* hashes, const uint32_t* cands, size_t n,
+                      const Hash256& query, int radius, std::vector<PosDist>* out);
+
 }  // namespace vigil::index::internal

@@ -7,8 +7,10 @@
 
 namespace vigil::media {
 
-Result<Image> DecodeJpeg(std::span<const uint8_t> bytes, const DecodeOptions& options);
-Result<Image> DecodePng(std::span<const uint8_t> bytes, const DecodeOptions& options);
+// JPEG and PNG stream rows; the others decode whole images (raw: no orientation applied,
+// no grey collapse) and DecodeImageRows replays their rows.
+Status DecodeJpegRows(std::span<const uint8_t> bytes, const DecodeOptions& options, RowSink& sink);
+Status DecodePngRows(std::span<const uint8_t> bytes, const DecodeOptions& options, RowSink& sink);
 Result<Image> DecodeGif(std::span<const uint8_t> bytes, const DecodeOptions& options);
 Result<Image> DecodeWebp(std::span<const uint8_t> bytes, const DecodeOptions& options);
 Result<Image> DecodeBmp(std::span<const uint8_t> bytes, const DecodeOptions& options);

@@ -68,8 +68,9 @@ void ApplyOrientation(Image& img, int o) {
         case 7: sx = w - 1 - y, sy = h - 1 - x; break;          // transverse
         default: sx = w - 1 - y, sy = x; break;                 // 8: rotate 270 clockwise
       }
-      std::memcpy(&out[(static_cast<size_t>(y) * ow + x) * c],
-                  &img.pixels[(static_cast<size_t>(sy) * w + sx) * c], c);
+      const uint8_t* src = &img.pixels[(static_cast<size_t>(sy) * w + sx) * c];
+      uint8_t* dst = &out[(static_cast<size_t>(y) * ow + x) * c];
+      for (int k = 0; k < c; ++k) dst[k] = src[k];
     }
   }
   img.pixels = std::move(out);
@@ -90,17 +91,68 @@ bool CollapseGreyRgb(Image& img) {
   return true;
 }
 
-Result<Image> DecodeImage(std::span<const uint8_t> bytes, const DecodeOptions& options) {
-  Result<Image> r = Status::Unsupported("unrecognised image format");
-  switch (SniffFormat(bytes)) {
-    case ImageFormat::kJpeg: r = DecodeJpeg(bytes, options); break;
-    case ImageFormat::kPng: r = DecodePng(bytes, options); break;
-    case ImageFormat::kGif: r = DecodeGif(bytes, options); break;
-    case ImageFormat::kWebp: r = DecodeWebp(bytes, options); break;
-    case ImageFormat::kBmp: r = DecodeBmp(bytes, options); break;
-    case ImageFormat::kTiff: r = DecodeTiff(bytes, options); break;
-    case ImageFormat::kUnknown: return r;
+namespace {
+
+// Collects streamed rows into a whole Image.
+class ImageSink : public RowSink {
+ public:
+  explicit ImageSink(Image& img) : img_(img) {}
+  Status Begin(int width, int height, int channels, int orientation) override {
+    img_.width = width;
+    img_.height = height;
+    img_.channels = channels;
+    img_.orientation = orientation;
+    img_.pixels.resize(static_cast<size_t>(width) * height * channels);
+    return Status::OK();
   }
+  void Row(int y, const uint8_t* pixels) override {
+    std::memcpy(img_.pixels.data() + static_cast<size_t>(y) * img_.row_stride(), pixels,
+                img_.row_stride());
+  }
+
+ private:
+  Image& img_;
+};
+
+Result<Image> DecodeRaw(std::span<const uint8_t> bytes, const DecodeOptions& options,
+                        ImageFormat format) {
+  switch (format) {
+    case ImageFormat::kJpeg:
+    case ImageFormat::kPng: {
+      Image img;
+      ImageSink sink(img);
+      VIGIL_RETURN_IF_ERROR(format == ImageFormat::kJpeg ? DecodeJpegRows(bytes, options, sink)
+                                                         : DecodePngRows(bytes, options, sink));
+      img.format = format;
+      return img;
+    }
+    case ImageFormat::kGif: return DecodeGif(bytes, options);
+    case ImageFormat::kWebp: return DecodeWebp(bytes, options);
+    case ImageFormat::kBmp: return DecodeBmp(bytes, options);
+    case ImageFormat::kTiff: return DecodeTiff(bytes, options);
+    case ImageFormat::kUnknown: break;
+  }
+  return Status::Unsupported("unrecognised image format (not JPEG, PNG, GIF, WebP, BMP or TIFF)");
+}
+
+}  // namespace
+
+Status DecodeImageRows(std::span<const uint8_t> bytes, const DecodeOptions& options,
+                       RowSink& sink, ImageFormat* format) {
+  const ImageFormat f = SniffFormat(bytes);
+  if (format != nullptr) *format = f;
+  if (f == ImageFormat::kJpeg) return DecodeJpegRows(bytes, options, sink);
+  if (f == ImageFormat::kPng) return DecodePngRows(bytes, options, sink);
+  VIGIL_ASSIGN_OR_RETURN(Image img, DecodeRaw(bytes, options, f));
+  VIGIL_RETURN_IF_ERROR(sink.Begin(img.width, img.height, img.channels, img.orientation));
+  for (int y = 0; y < img.height; ++y) {
+    sink.Row(y, img.pixels.data() + static_cast<size_t>(y) * img.row_stride());
+  }
+  return Status::OK();
+}
+
+Result<Image> DecodeImage(std::span<const uint8_t> bytes, const DecodeOptions& options) {
+  Result<Image> r = DecodeRaw(bytes, options, SniffFormat(bytes));
   if (!r.ok()) return r;
   Image& img = *r;
   CollapseGreyRgb(img);

@@ -55,6 +55,24 @@ struct ImageInfo {
   ImageFormat format = ImageFormat::kUnknown;
 };
 
+// Streaming decode: rows are handed to a sink as they are decoded, so a consumer that
+// needs only some pixels (PDQ samples at most 512x512) never holds the whole image.
+// Rows are raw stored pixels: no orientation applied and no grey collapse (the sink sees
+// the orientation in Begin and every row, so it can do both itself).
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  // Called once before any row: stored size, channels (1 grey or 3 RGB), EXIF orientation.
+  // A non-OK status stops decoding and is returned by DecodeImageRows.
+  virtual Status Begin(int width, int height, int channels, int orientation) = 0;
+  // Row y, for every y from 0 to height-1 in order: width * channels bytes.
+  virtual void Row(int y, const uint8_t* pixels) = 0;
+};
+
+// Decodes into `sink`. Same errors as DecodeImage; `format` (optional) receives the format.
+Status DecodeImageRows(std::span<const uint8_t> bytes, const DecodeOptions& options,
+                       RowSink& sink, ImageFormat* format = nullptr);
+
 // Decodes any supported format. Errors: Unsupported (unknown format), Corruption
 // (malformed data), ResourceExhausted (over a limit).
 Result<Image> DecodeImage(std::span<const uint8_t> bytes, const DecodeOptions& options = {});

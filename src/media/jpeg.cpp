@@ -42,10 +42,11 @@ inline uint8_t CmykChannelToRgb(int c, int k) {
   return static_cast<uint8_t>((quantum + 128u) / 257u);
 }
 
-// Only plain data lives in this frame: longjmp may come back to the setjmp below.
+// Only plain data and references live in this frame: longjmp may come back to the
+// setjmp below. `row` is caller-owned scratch for one output row.
 Status DecodeJpegInto(std::span<const uint8_t> bytes, const DecodeOptions& options,
-                      Image& out, std::vector<uint8_t>& scratch, ExifInfo& exif,
-                      bool header_only) {
+                      RowSink* sink, std::vector<uint8_t>& row, std::vector<uint8_t>& cmyk_row,
+                      ExifInfo& exif, ImageInfo& info) {
   jpeg_decompress_struct cinfo;
   ErrorManager err;
   std::memset(&cinfo, 0, sizeof cinfo);
@@ -68,11 +69,12 @@ Status DecodeJpegInto(std::span<const uint8_t> bytes, const DecodeOptions& optio
       if (exif.orientation != 1) break;
     }
   }
+  info.width = static_cast<int>(cinfo.image_width);
+  info.height = static_cast<int>(cinfo.image_height);
+  info.format = ImageFormat::kJpeg;
 
   Status dims = CheckDimensions(cinfo.image_width, cinfo.image_height, options);
-  if (!dims.ok() || header_only) {
-    out.width = static_cast<int>(cinfo.image_width);
-    out.height = static_cast<int>(cinfo.image_height);
+  if (!dims.ok() || sink == nullptr) {
     jpeg_destroy_decompress(&cinfo);
     return dims;
   }
@@ -86,39 +88,33 @@ Status DecodeJpegInto(std::span<const uint8_t> bytes, const DecodeOptions& optio
 
   const int w = static_cast<int>(cinfo.output_width);
   const int h = static_cast<int>(cinfo.output_height);
-  const int comps = cinfo.output_components;
-  out.width = w;
-  out.height = h;
-  out.channels = grey ? 1 : 3;
-  out.pixels.resize(static_cast<size_t>(w) * h * out.channels);
-
-  if (!cmyk) {
-    while (cinfo.output_scanline < cinfo.output_height) {
-      JSAMPROW row = out.pixels.data() + static_cast<size_t>(cinfo.output_scanline) * w * comps;
-      jpeg_read_scanlines(&cinfo, &row, 1);
-    }
-  } else {
-    // Adobe writes inverted CMYK; ImageMagick undoes that when it saw the Adobe marker.
-    const bool inverted = cinfo.saw_Adobe_marker;
-    scratch.resize(static_cast<size_t>(w) * 4);
-    while (cinfo.output_scanline < cinfo.output_height) {
-      size_t y = cinfo.output_scanline;
-      JSAMPROW row = scratch.data();
-      jpeg_read_scanlines(&cinfo, &row, 1);
-      uint8_t* dst = out.pixels.data() + y * w * 3;
+  const int channels = grey ? 1 : 3;
+  Status begun = sink->Begin(w, h, channels, exif.orientation);
+  if (!begun.ok()) {
+    jpeg_destroy_decompress(&cinfo);
+    return begun;
+  }
+  row.resize(static_cast<size_t>(w) * channels);
+  // Adobe writes inverted CMYK; ImageMagick undoes that when it saw the Adobe marker.
+  const bool inverted = cinfo.saw_Adobe_marker;
+  if (cmyk) cmyk_row.resize(static_cast<size_t>(w) * 4);
+  while (cinfo.output_scanline < cinfo.output_height) {
+    const int y = static_cast<int>(cinfo.output_scanline);
+    if (!cmyk) {
+      JSAMPROW p = row.data();
+      jpeg_read_scanlines(&cinfo, &p, 1);
+    } else {
+      JSAMPROW p = cmyk_row.data();
+      jpeg_read_scanlines(&cinfo, &p, 1);
       for (int x = 0; x < w; ++x) {
-        int c = row[4 * x], m = row[4 * x + 1], yy = row[4 * x + 2], k = row[4 * x + 3];
-        if (inverted) {
-          c = 255 - c;
-          m = 255 - m;
-          yy = 255 - yy;
-          k = 255 - k;
-        }
-        dst[3 * x] = CmykChannelToRgb(c, k);
-        dst[3 * x + 1] = CmykChannelToRgb(m, k);
-        dst[3 * x + 2] = CmykChannelToRgb(yy, k);
+        int c = p[4 * x], m = p[4 * x + 1], yy = p[4 * x + 2], k = p[4 * x + 3];
+        if (inverted) c = 255 - c, m = 255 - m, yy = 255 - yy, k = 255 - k;
+        row[3 * x] = CmykChannelToRgb(c, k);
+        row[3 * x + 1] = CmykChannelToRgb(m, k);
+        row[3 * x + 2] = CmykChannelToRgb(yy, k);
       }
     }
+    sink->Row(y, row.data());
   }
   jpeg_finish_decompress(&cinfo);
   jpeg_destroy_decompress(&cinfo);
@@ -127,25 +123,22 @@ Status DecodeJpegInto(std::span<const uint8_t> bytes, const DecodeOptions& optio
 
 }  // namespace
 
-Result<Image> DecodeJpeg(std::span<const uint8_t> bytes, const DecodeOptions& options) {
-  Image img;
+Status DecodeJpegRows(std::span<const uint8_t> bytes, const DecodeOptions& options, RowSink& sink) {
   ExifInfo exif;
-  std::vector<uint8_t> scratch;
-  VIGIL_RETURN_IF_ERROR(DecodeJpegInto(bytes, options, img, scratch, exif, false));
-  img.format = ImageFormat::kJpeg;
-  img.orientation = exif.orientation;
-  return img;
+  ImageInfo info;
+  std::vector<uint8_t> row, cmyk_row;
+  return DecodeJpegInto(bytes, options, &sink, row, cmyk_row, exif, info);
 }
 
 Result<ImageInfo> ProbeJpeg(std::span<const uint8_t> bytes) {
-  Image img;
   ExifInfo exif;
+  ImageInfo info;
+  std::vector<uint8_t> row, cmyk_row;
   DecodeOptions unlimited;
   unlimited.max_pixels = UINT64_MAX;
   unlimited.max_side = UINT32_MAX;
-  std::vector<uint8_t> scratch;
-  VIGIL_RETURN_IF_ERROR(DecodeJpegInto(bytes, unlimited, img, scratch, exif, true));
-  return ImageInfo{img.width, img.height, ImageFormat::kJpeg};
+  VIGIL_RETURN_IF_ERROR(DecodeJpegInto(bytes, unlimited, nullptr, row, cmyk_row, exif, info));
+  return info;
 }
 
 }  // namespace vigil::media

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "pipeline/pdq_sampler.h"
 #include "signals/digest.h"
 
 namespace vigil::pipeline {
@@ -11,18 +12,18 @@ Result<ImageHashes> HashImageBytes(std::span<const uint8_t> bytes,
   using Clock = std::chrono::steady_clock;
   ImageHashes out;
   auto t0 = Clock::now();
-  VIGIL_ASSIGN_OR_RETURN(media::Image img, media::DecodeImage(bytes, options.decode));
+  PdqSampler sampler(options.decode.apply_orientation);
+  VIGIL_RETURN_IF_ERROR(media::DecodeImageRows(bytes, options.decode, sampler, &out.format));
+  std::vector<float> luma = sampler.Luma();
   auto t1 = Clock::now();
-  out.width = img.width;
-  out.height = img.height;
-  out.format = img.format;
-  auto view = pdq::PixelView::Packed(img.pixels.data(), img.width, img.height, img.channels);
+  out.width = sampler.displayed_width();
+  out.height = sampler.displayed_height();
   if (options.dihedral) {
-    VIGIL_ASSIGN_OR_RETURN(pdq::PdqDihedral d, pdq::HashLikeReferenceDihedral(view));
+    pdq::PdqDihedral d = pdq::HashLumaDihedral(luma, sampler.grid_rows(), sampler.grid_cols());
     out.pdq = {d.hashes[pdq::kOriginal], d.quality};
     out.dihedral = d;
   } else {
-    VIGIL_ASSIGN_OR_RETURN(out.pdq, pdq::HashLikeReference(view));
+    out.pdq = pdq::HashLuma(luma, sampler.grid_rows(), sampler.grid_cols());
   }
   if (options.digests) {
     out.md5 = digest::Md5Hex(bytes);

@@ -8,9 +8,6 @@
 namespace vigil::pdq {
 namespace {
 
-constexpr float kLumaR = 0.299f;
-constexpr float kLumaG = 0.587f;
-constexpr float kLumaB = 0.114f;
 constexpr int kJaroszPasses = 2;
 
 // 16x64 DCT-II basis (rows 1..16 of the 64-point DCT), computed exactly as the
@@ -298,8 +295,7 @@ void LumaFromView(const PixelView& v, int out_rows, int out_cols, float* luma) {
     } else {
       for (int x = 0; x < out_cols; ++x) {
         const uint8_t* p = row + src_x[x] * v.pixel_stride;
-        out[x] = kLumaR * static_cast<float>(p[0]) + kLumaG * static_cast<float>(p[1]) +
-                 kLumaB * static_cast<float>(p[2]);
+        out[x] = Luma(p[0], p[1], p[2]);
       }
     }
   }
@@ -357,6 +353,29 @@ Hash256 BitsFromDct(const float dct[16][16]) {
 }
 
 }  // namespace internal
+
+namespace {
+
+Dct16 DctOfLuma(std::span<float> luma, int rows, int cols) {
+  if (rows < kMinHashableDim || cols < kMinHashableDim ||
+      luma.size() < static_cast<size_t>(rows) * cols) {
+    Dct16 empty{};
+    empty.quality = -1;
+    return empty;
+  }
+  auto scratch = std::make_unique<float[]>(static_cast<size_t>(rows) * cols + cols);
+  return internal::FastFromLuma(luma.data(), scratch.get(), rows, cols);
+}
+
+}  // namespace
+
+PdqHash HashLuma(std::span<float> luma, int rows, int cols) {
+  return ToHash(DctOfLuma(luma, rows, cols));
+}
+
+PdqDihedral HashLumaDihedral(std::span<float> luma, int rows, int cols) {
+  return ToDihedral(DctOfLuma(luma, rows, cols));
+}
 
 Result<PdqHash> HashPixels(const PixelView& view) {
   VIGIL_ASSIGN_OR_RETURN(Dct16 d, DctOf(view, false));

@@ -18,6 +18,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "core/hash256.h"
 #include "core/status.h"
@@ -78,6 +79,17 @@ Result<PdqDihedral> HashPixelsDihedral(const PixelView& view);
 
 Result<PdqHash> HashLikeReference(const PixelView& view);
 Result<PdqDihedral> HashLikeReferenceDihedral(const PixelView& view);
+
+// The reference's luma of one RGB pixel (float, in this exact operation order).
+inline float Luma(uint8_t r, uint8_t g, uint8_t b) {
+  return 0.299f * static_cast<float>(r) + 0.587f * static_cast<float>(g) +
+         0.114f * static_cast<float>(b);
+}
+
+// PDQ of a luma plane (rows x cols, row-major) already at the size to hash; for callers
+// that sample pixels themselves (streaming decode). `luma` is overwritten (scratch).
+PdqHash HashLuma(std::span<float> luma, int rows, int cols);
+PdqDihedral HashLumaDihedral(std::span<float> luma, int rows, int cols);
 
 namespace internal {
 
