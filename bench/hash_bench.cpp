@@ -69,15 +69,16 @@ void Report(const char* name, const Files& files, int rounds) {
   for (int r = 0; r < rounds; ++r) {
     auto t0 = Clock::now();
     for (const auto& img : imgs) {
-      auto v = vigil::pdq::PixelView::Packed(img.pixels.data(), img.width, img.height, img.channels);
+      auto v =
+          vigil::pdq::PixelView::Packed(img.pixels.data(), img.width, img.height, img.channels);
       sink += vigil::pdq::HashLikeReference(v)->quality;
     }
     hash_only.push_back(std::chrono::duration<double>(Clock::now() - t0).count() / imgs.size());
   }
   double d = Median(decode), f = Median(full), h = Median(hash_only), st = Median(stream);
   if (sink == 42) std::puts("");
-  std::printf("%-24s %5zu  %11.1f  %11.1f  %9.1f  %10.1f  %8.2f  %7.1fx\n", name, files.size(), 1 / st,
-              1 / d, 1 / h, 1 / f, f / st, (1 / f) / 15.5);
+  std::printf("%-24s %5zu  %11.1f  %11.1f  %9.1f  %10.1f  %8.2f  %7.1fx\n", name, files.size(),
+              1 / st, 1 / d, 1 / h, 1 / f, f / st, (1 / f) / 15.5);
 }
 
 }  // namespace
@@ -101,9 +102,9 @@ int main(int argc, char** argv) {
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x)
       for (int c = 0; c < 3; ++c)
-        px[(static_cast<size_t>(y) * w + x) * 3 + c] = static_cast<uint8_t>(
-            128 + 60 * std::sin(x * 0.003 * (c + 1) + y * 0.002) + 40 * std::cos(y * 0.011) +
-            ((x * 7 + y * 13) % 23));
+        px[(static_cast<size_t>(y) * w + x) * 3 + c] =
+            static_cast<uint8_t>(128 + 60 * std::sin(x * 0.003 * (c + 1) + y * 0.002) +
+                                 40 * std::cos(y * 0.011) + ((x * 7 + y * 13) % 23));
   vigil::media::JpegEncodeOptions jo;
   jo.quality = 90;
   Files big = {*vigil::media::EncodeJpeg(px, w, h, 3, jo)};
@@ -113,10 +114,11 @@ int main(int argc, char** argv) {
               "decode-keep", "pdq-only", "vigil-hash", "hash/dec", "vs ref");
   Report("shared JPEGs (pdq/)", shared, rounds);
   Report("generated 12 MP JPEG", big, rounds);
-  std::printf("decode-only: every row decoded and discarded (the floor); decode-keep: whole image\n"
-              "in memory (DecodeImage); pdq-only: PDQ of decoded pixels; vigil-hash: what `vigil hash`\n"
-              "does per file (streaming decode + sampling + PDQ).\n"
-              "hash/dec: vigil-hash time over decode-only time (goal <= 1.40).\n"
-              "vs ref: decode+pdq images/s over the reference CLI's 15.5 images/s (goal >= 10x).\n");
+  std::printf(
+      "decode-only: every row decoded and discarded (the floor); decode-keep: whole image\n"
+      "in memory (DecodeImage); pdq-only: PDQ of decoded pixels; vigil-hash: what `vigil hash`\n"
+      "does per file (streaming decode + sampling + PDQ).\n"
+      "hash/dec: vigil-hash time over decode-only time (goal <= 1.40).\n"
+      "vs ref: decode+pdq images/s over the reference CLI's 15.5 images/s (goal >= 10x).\n");
   return 0;
 }

@@ -34,7 +34,8 @@ Scene Generate(int seed, int w, int h) {
       double stripes = ((static_cast<int>((X + Y) * (8 + seed % 6)) & 1) ? 25 : -25);
       for (int c = 0; c < 3; ++c) {
         double v = base + disc * (c == seed % 3 ? 1 : -0.5) + stripes * (c == 1 ? 1 : 0.3);
-        s.px[(static_cast<size_t>(y) * w + x) * 3 + c] = static_cast<uint8_t>(std::clamp(v, 0.0, 255.0));
+        s.px[(static_cast<size_t>(y) * w + x) * 3 + c] =
+            static_cast<uint8_t>(std::clamp(v, 0.0, 255.0));
       }
     }
   }
@@ -59,11 +60,13 @@ Scene Shrink(const Scene& s, int f) {
 
 bool Write(const std::string& path, const vigil::Result<std::vector<uint8_t>>& bytes) {
   if (!bytes.ok()) {
-    std::fprintf(stderr, "make_demo_images: %s: %s\n", path.c_str(), bytes.status().ToString().c_str());
+    std::fprintf(stderr, "make_demo_images: %s: %s\n", path.c_str(),
+                 bytes.status().ToString().c_str());
     return false;
   }
   std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+  out.write(reinterpret_cast<const char*>(bytes->data()),
+            static_cast<std::streamsize>(bytes->size()));
   return static_cast<bool>(out);
 }
 

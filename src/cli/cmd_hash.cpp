@@ -47,9 +47,10 @@ struct Outcome {
 
 bool LooksLikeImageName(const fs::path& p) {
   std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  static const char* kExts[] = {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".webp",
-                                ".bmp", ".dib",  ".tif", ".tiff"};
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  static const char* kExts[] = {".jpg",  ".jpeg", ".jpe", ".jfif", ".png", ".gif",
+                                ".webp", ".bmp",  ".dib", ".tif",  ".tiff"};
   return std::any_of(std::begin(kExts), std::end(kExts), [&](const char* e) { return ext == e; });
 }
 
@@ -117,9 +118,9 @@ std::string FormatJson(const pipeline::ImageHashes& h, const std::string& path, 
     }
     s += ']';
   }
-  s += ",\"md5\":\"" + h.md5 + "\",\"sha256\":\"" + h.sha256 + "\",\"width\":" +
-       std::to_string(h.width) + ",\"height\":" + std::to_string(h.height) + ",\"format\":\"" +
-       std::string(media::FormatName(h.format)) + "\"}\n";
+  s += ",\"md5\":\"" + h.md5 + "\",\"sha256\":\"" + h.sha256 +
+       "\",\"width\":" + std::to_string(h.width) + ",\"height\":" + std::to_string(h.height) +
+       ",\"format\":\"" + std::string(media::FormatName(h.format)) + "\"}\n";
   return s;
 }
 
@@ -153,15 +154,17 @@ int RunHash(const HashFlags& flags) {
       const Task& t = tasks[i];
       Outcome o;
       auto bytes = ReadFileBytes(t.path, flags.max_file_bytes);
-      Result<pipeline::ImageHashes> r =
-          bytes.ok() ? pipeline::HashImageBytes(*bytes, options) : Result<pipeline::ImageHashes>(bytes.status());
+      Result<pipeline::ImageHashes> r = bytes.ok() ? pipeline::HashImageBytes(*bytes, options)
+                                                   : Result<pipeline::ImageHashes>(bytes.status());
       if (r.ok()) {
-        o.line = json ? FormatJson(*r, t.path, flags.dihedral) : FormatCsv(*r, t.path, flags.dihedral);
+        o.line =
+            json ? FormatJson(*r, t.path, flags.dihedral) : FormatCsv(*r, t.path, flags.dihedral);
       } else {
         o.error = "vigil: hash: " + t.path + ": " + r.status().message() + "\n";
         if (json) {
-          o.line = "{\"path\":" + JsonQuote(t.path) + ",\"error\":" + JsonQuote(r.status().message()) +
-                   ",\"code\":\"" + std::string(StatusCodeName(r.status().code())) + "\"}\n";
+          o.line = "{\"path\":" + JsonQuote(t.path) +
+                   ",\"error\":" + JsonQuote(r.status().message()) + ",\"code\":\"" +
+                   std::string(StatusCodeName(r.status().code())) + "\"}\n";
         }
       }
       o.done = true;

@@ -15,14 +15,14 @@ namespace {
 const std::string kVigil = std::string(VIGIL_BINARY_DIR) + "/vigil";
 const std::string kPdqDir = std::string(VIGIL_TESTDATA_DIR) + "/pdq";
 
-struct Run {
+struct ShellRun {
   int status = -1;
   std::string out;
 };
 
 // Runs a shell command, capturing stdout (stderr goes to `err_file` if given).
-Run Sh(const std::string& cmd) {
-  Run r;
+ShellRun Sh(const std::string& cmd) {
+  ShellRun r;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (p == nullptr) return r;
   char buf[4096];
@@ -46,31 +46,33 @@ TEST(HashCli, CsvIsByteIdenticalToReferenceOutput) {
   std::istringstream in(Slurp(kPdqDir + "/expected-pdq.csv"));
   std::string line;
   while (std::getline(in, line)) {
-    if (line.find("exif-rotn-3") != std::string::npos || line.find("exif-rotn-6") != std::string::npos ||
+    if (line.find("exif-rotn-3") != std::string::npos ||
+        line.find("exif-rotn-6") != std::string::npos ||
         line.find("exif-rotn-8") != std::string::npos) {
       continue;  // vigil applies EXIF orientation; covered by the conformance tests
     }
     expected += line + "\n";
     args += " '" + line.substr(line.rfind(',') + 1) + "'";
   }
-  Run r = Sh("cd '" + kPdqDir + "' && '" + kVigil + "' hash -q" + args);
+  ShellRun r = Sh("cd '" + kPdqDir + "' && '" + kVigil + "' hash -q" + args);
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(r.out, expected);
 }
 
 TEST(HashCli, DirectoriesStdinAndJsonl) {
-  Run dir = Sh("'" + kVigil + "' hash -q -j 2 '" + kPdqDir + "/bridge-mods'");
+  ShellRun dir = Sh("'" + kVigil + "' hash -q -j 2 '" + kPdqDir + "/bridge-mods'");
   EXPECT_EQ(dir.status, 0);
   EXPECT_EQ(std::count(dir.out.begin(), dir.out.end(), '\n'), 12);
   // Sorted, deterministic order.
   EXPECT_LT(dir.out.find("aaa-orig.jpg"), dir.out.find("square-512x512.jpg"));
 
-  Run in = Sh("echo '" + kPdqDir + "/bridge-mods/aaa-orig.jpg' | '" + kVigil +
-              "' hash -q --format jsonl -");
+  ShellRun in = Sh("echo '" + kPdqDir + "/bridge-mods/aaa-orig.jpg' | '" + kVigil +
+                   "' hash -q --format jsonl -");
   EXPECT_EQ(in.status, 0);
-  for (const char* key : {"\"path\":", "\"pdq\":\"d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22\"",
-                          "\"quality\":100", "\"md5\":", "\"sha256\":", "\"width\":1600",
-                          "\"height\":1004", "\"format\":\"jpeg\""}) {
+  for (const char* key :
+       {"\"path\":", "\"pdq\":\"d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22\"",
+        "\"quality\":100", "\"md5\":", "\"sha256\":", "\"width\":1600", "\"height\":1004",
+        "\"format\":\"jpeg\""}) {
     EXPECT_NE(in.out.find(key), std::string::npos) << key << " in " << in.out;
   }
 }
@@ -78,14 +80,14 @@ TEST(HashCli, DirectoriesStdinAndJsonl) {
 TEST(HashCli, FailuresAreReportedAndTheRunGoesOn) {
   const std::string tmp = ::testing::TempDir() + "/vigil_hash_cli_bad.jpg";
   std::ofstream(tmp) << "\xFF\xD8\xFF\xE0 not a jpeg";
-  Run r = Sh("'" + kVigil + "' hash -q '" + tmp + "' '" + kPdqDir +
-             "/misc-images/wee.jpg' /nonexistent/file.png 2>&1");
+  ShellRun r = Sh("'" + kVigil + "' hash -q '" + tmp + "' '" + kPdqDir +
+                  "/misc-images/wee.jpg' /nonexistent/file.png 2>&1");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("vigil: hash: " + tmp + ": jpeg:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("/nonexistent/file.png: No such file"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(",100," + kPdqDir + "/misc-images/wee.jpg"), std::string::npos) << r.out;
 
-  Run j = Sh("'" + kVigil + "' hash -q --format jsonl '" + tmp + "'");
+  ShellRun j = Sh("'" + kVigil + "' hash -q --format jsonl '" + tmp + "'");
   EXPECT_EQ(j.status, 1);
   EXPECT_NE(j.out.find("\"error\":"), std::string::npos) << j.out;
 }
@@ -94,11 +96,11 @@ TEST(HashCli, UsageErrorsExitTwoAndHelpExplains) {
   EXPECT_EQ(Sh("'" + kVigil + "' hash 2>/dev/null").status, 2);
   EXPECT_EQ(Sh("'" + kVigil + "' hash --format xml x.jpg 2>/dev/null").status, 2);
   EXPECT_EQ(Sh("'" + kVigil + "' frobnicate 2>/dev/null").status, 2);
-  Run help = Sh("'" + kVigil + "' hash --help");
+  ShellRun help = Sh("'" + kVigil + "' hash --help");
   EXPECT_EQ(help.status, 0);
   EXPECT_NE(help.out.find("pdq-photo-hasher"), std::string::npos);
   EXPECT_NE(help.out.find("--dihedral"), std::string::npos);
-  Run v = Sh("'" + kVigil + "' version");
+  ShellRun v = Sh("'" + kVigil + "' version");
   EXPECT_EQ(v.status, 0);
   EXPECT_NE(v.out.find("vigil 0."), std::string::npos);
 }

@@ -30,8 +30,7 @@ struct Hash256 {
   constexpr void FlipBit(int k) { w[k >> 6] ^= uint64_t{1} << (k & 63); }
   constexpr bool IsZero() const { return (w[0] | w[1] | w[2] | w[3]) == 0; }
   constexpr int Popcount() const {
-    return std::popcount(w[0]) + std::popcount(w[1]) + std::popcount(w[2]) +
-           std::popcount(w[3]);
+    return std::popcount(w[0]) + std::popcount(w[1]) + std::popcount(w[2]) + std::popcount(w[3]);
   }
 
   // Parses exactly 64 hex digits (either case). Anything else is InvalidArgument.

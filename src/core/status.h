@@ -18,19 +18,19 @@ namespace vigil {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,    // malformed input from the caller (bad hex, bad flag)
-  kNotFound,           // a named thing does not exist
-  kAlreadyExists,      // creating something that exists
-  kCorruption,         // stored or received data fails its own checks
-  kIOError,            // the operating system refused (open, read, write)
-  kUnsupported,        // well-formed but not something we handle (format, feature)
-  kResourceExhausted,  // a named limit was hit (pixels, bytes, frames, rate)
-  kPermissionDenied,   // authenticated but not allowed
-  kUnauthenticated,    // no or bad credentials
-  kFailedPrecondition, // state does not allow it (schema too new, wrong order)
-  kUnavailable,        // a dependency is down; retrying may help
-  kDeadlineExceeded,   // a timeout
-  kInternal,           // a bug: an invariant did not hold
+  kInvalidArgument,     // malformed input from the caller (bad hex, bad flag)
+  kNotFound,            // a named thing does not exist
+  kAlreadyExists,       // creating something that exists
+  kCorruption,          // stored or received data fails its own checks
+  kIOError,             // the operating system refused (open, read, write)
+  kUnsupported,         // well-formed but not something we handle (format, feature)
+  kResourceExhausted,   // a named limit was hit (pixels, bytes, frames, rate)
+  kPermissionDenied,    // authenticated but not allowed
+  kUnauthenticated,     // no or bad credentials
+  kFailedPrecondition,  // state does not allow it (schema too new, wrong order)
+  kUnavailable,         // a dependency is down; retrying may help
+  kDeadlineExceeded,    // a timeout
+  kInternal,            // a bug: an invariant did not hold
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -41,7 +41,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status OK() { return {}; }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
@@ -88,7 +90,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "Result built from an OK status has no value");
     if (std::get<Status>(v_).ok()) v_ = Status::Internal("Result built from OK status");
@@ -128,15 +130,15 @@ class [[nodiscard]] Result {
 #define VIGIL_CONCAT_(a, b) VIGIL_CONCAT_INNER_(a, b)
 
 // Returns the Status from the enclosing function if `expr` is not OK.
-#define VIGIL_RETURN_IF_ERROR(expr)              \
-  do {                                           \
-    ::vigil::Status vigil_status_ = (expr);      \
+#define VIGIL_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::vigil::Status vigil_status_ = (expr);        \
     if (!vigil_status_.ok()) return vigil_status_; \
   } while (0)
 
 // `lhs = value of expr`, or returns its Status from the enclosing function.
-#define VIGIL_ASSIGN_OR_RETURN(lhs, expr)                                   \
-  auto VIGIL_CONCAT_(vigil_result_, __LINE__) = (expr);                     \
-  if (!VIGIL_CONCAT_(vigil_result_, __LINE__).ok())                         \
-    return VIGIL_CONCAT_(vigil_result_, __LINE__).status();                 \
+#define VIGIL_ASSIGN_OR_RETURN(lhs, expr)                   \
+  auto VIGIL_CONCAT_(vigil_result_, __LINE__) = (expr);     \
+  if (!VIGIL_CONCAT_(vigil_result_, __LINE__).ok())         \
+    return VIGIL_CONCAT_(vigil_result_, __LINE__).status(); \
   lhs = std::move(VIGIL_CONCAT_(vigil_result_, __LINE__)).value()

@@ -51,8 +51,8 @@ Result<Image> DecodeBmp(std::span<const uint8_t> b, const DecodeOptions& options
   const bool top_down = height < 0;
   if (height < 0) height = -height;
   if (width <= 0 || height <= 0) return Status::Corruption("bmp: bad dimensions");
-  VIGIL_RETURN_IF_ERROR(CheckDimensions(static_cast<uint64_t>(width),
-                                        static_cast<uint64_t>(height), options));
+  VIGIL_RETURN_IF_ERROR(
+      CheckDimensions(static_cast<uint64_t>(width), static_cast<uint64_t>(height), options));
   if (compression == 3 || compression == 6) {
     size_t mask_at = header_size >= 52 ? 14 + 40 : 14 + header_size;
     if (mask_at + 12 > b.size()) return Status::Corruption("bmp: truncated bit masks");
@@ -88,7 +88,8 @@ Result<Image> DecodeBmp(std::span<const uint8_t> b, const DecodeOptions& options
   }
 
   const uint64_t row_bytes = ((static_cast<uint64_t>(width) * bpp + 31) / 32) * 4;
-  if (data_offset > b.size() || row_bytes * static_cast<uint64_t>(height) > b.size() - data_offset) {
+  if (data_offset > b.size() ||
+      row_bytes * static_cast<uint64_t>(height) > b.size() - data_offset) {
     return Status::Corruption("bmp: pixel data truncated");
   }
   Image img;

@@ -1,13 +1,12 @@
 #include "media/encode.h"
 
+#include <jpeglib.h>
 #include <png.h>
 #include <webp/encode.h>
 
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
-
-#include <jpeglib.h>
 
 namespace vigil::media {
 namespace {
@@ -23,8 +22,8 @@ struct JpegError {
 
 std::vector<uint8_t> ExifOrientationBlock(int orientation) {
   // "Exif\0\0", little-endian TIFF header, IFD0 with one SHORT entry (0x0112).
-  std::vector<uint8_t> b = {'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0,
-                            0x12, 0x01, 3, 0, 1, 0, 0, 0};
+  std::vector<uint8_t> b = {'E', 'x', 'i', 'f', 0,    0,    'I', 'I', 42, 0, 8, 0,
+                            0,   0,   1,   0,   0x12, 0x01, 3,   0,   1,  0, 0, 0};
   b.push_back(static_cast<uint8_t>(orientation));
   b.insert(b.end(), {0, 0, 0, 0, 0, 0, 0});
   return b;
@@ -57,8 +56,8 @@ Status EncodeJpegInto(std::span<const uint8_t> pixels, int w, int h, int channel
     jpeg_write_marker(&c, JPEG_APP0 + 1, exif.data(), static_cast<unsigned>(exif.size()));
   }
   while (c.next_scanline < c.image_height) {
-    JSAMPROW row = const_cast<JSAMPROW>(pixels.data() +
-                                        static_cast<size_t>(c.next_scanline) * w * channels);
+    JSAMPROW row =
+        const_cast<JSAMPROW>(pixels.data() + static_cast<size_t>(c.next_scanline) * w * channels);
     jpeg_write_scanlines(&c, &row, 1);
   }
   jpeg_finish_compress(&c);
@@ -153,9 +152,8 @@ Result<std::vector<uint8_t>> EncodeWebp(std::span<const uint8_t> pixels, int wid
     return Status::InvalidArgument("webp encoder: bad dimensions");
   }
   uint8_t* buf = nullptr;
-  size_t n = quality < 0
-                 ? WebPEncodeLosslessRGB(pixels.data(), width, height, width * 3, &buf)
-                 : WebPEncodeRGB(pixels.data(), width, height, width * 3, quality, &buf);
+  size_t n = quality < 0 ? WebPEncodeLosslessRGB(pixels.data(), width, height, width * 3, &buf)
+                         : WebPEncodeRGB(pixels.data(), width, height, width * 3, quality, &buf);
   if (n == 0) return Status::Internal("webp encoder failed");
   std::vector<uint8_t> out(buf, buf + n);
   WebPFree(buf);

@@ -33,18 +33,18 @@ ImageFormat SniffFormat(std::span<const uint8_t> b) {
 }
 
 Status CheckDimensions(uint64_t width, uint64_t height, const DecodeOptions& options) {
-  if (width == 0 || height == 0) return Status::Corruption("image has no pixels (0 width or height)");
+  if (width == 0 || height == 0)
+    return Status::Corruption("image has no pixels (0 width or height)");
   if (width > options.max_side || height > options.max_side) {
     return Status::ResourceExhausted("image is " + std::to_string(width) + "x" +
                                      std::to_string(height) + ", a side over the limit of " +
                                      std::to_string(options.max_side) + " pixels");
   }
   if (width * height > options.max_pixels) {
-    return Status::ResourceExhausted("image is " + std::to_string(width) + "x" +
-                                     std::to_string(height) + " = " +
-                                     std::to_string(width * height) +
-                                     " pixels, over the limit of " +
-                                     std::to_string(options.max_pixels));
+    return Status::ResourceExhausted(
+        "image is " + std::to_string(width) + "x" + std::to_string(height) + " = " +
+        std::to_string(width * height) + " pixels, over the limit of " +
+        std::to_string(options.max_pixels));
   }
   return Status::OK();
 }
@@ -60,13 +60,13 @@ void ApplyOrientation(Image& img, int o) {
     for (int x = 0; x < ow; ++x) {
       int sx, sy;
       switch (o) {
-        case 2: sx = w - 1 - x, sy = y; break;                  // mirror horizontal
-        case 3: sx = w - 1 - x, sy = h - 1 - y; break;          // rotate 180
-        case 4: sx = x, sy = h - 1 - y; break;                  // mirror vertical
-        case 5: sx = y, sy = x; break;                          // transpose
-        case 6: sx = y, sy = h - 1 - x; break;                  // rotate 90 clockwise
-        case 7: sx = w - 1 - y, sy = h - 1 - x; break;          // transverse
-        default: sx = w - 1 - y, sy = x; break;                 // 8: rotate 270 clockwise
+        case 2: sx = w - 1 - x, sy = y; break;          // mirror horizontal
+        case 3: sx = w - 1 - x, sy = h - 1 - y; break;  // rotate 180
+        case 4: sx = x, sy = h - 1 - y; break;          // mirror vertical
+        case 5: sx = y, sy = x; break;                  // transpose
+        case 6: sx = y, sy = h - 1 - x; break;          // rotate 90 clockwise
+        case 7: sx = w - 1 - y, sy = h - 1 - x; break;  // transverse
+        default: sx = w - 1 - y, sy = x; break;         // 8: rotate 270 clockwise
       }
       const uint8_t* src = &img.pixels[(static_cast<size_t>(sy) * w + sx) * c];
       uint8_t* dst = &out[(static_cast<size_t>(y) * ow + x) * c];
@@ -137,8 +137,8 @@ Result<Image> DecodeRaw(std::span<const uint8_t> bytes, const DecodeOptions& opt
 
 }  // namespace
 
-Status DecodeImageRows(std::span<const uint8_t> bytes, const DecodeOptions& options,
-                       RowSink& sink, ImageFormat* format) {
+Status DecodeImageRows(std::span<const uint8_t> bytes, const DecodeOptions& options, RowSink& sink,
+                       ImageFormat* format) {
   const ImageFormat f = SniffFormat(bytes);
   if (format != nullptr) *format = f;
   if (f == ImageFormat::kJpeg) return DecodeJpegRows(bytes, options, sink);

@@ -70,8 +70,8 @@ class RowSink {
 };
 
 // Decodes into `sink`. Same errors as DecodeImage; `format` (optional) receives the format.
-Status DecodeImageRows(std::span<const uint8_t> bytes, const DecodeOptions& options,
-                       RowSink& sink, ImageFormat* format = nullptr);
+Status DecodeImageRows(std::span<const uint8_t> bytes, const DecodeOptions& options, RowSink& sink,
+                       ImageFormat* format = nullptr);
 
 // Decodes any supported format. Errors: Unsupported (unknown format), Corruption
 // (malformed data), ResourceExhausted (over a limit).

@@ -15,7 +15,8 @@ std::vector<uint8_t> Gradient(int w, int h, int c) {
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x)
       for (int k = 0; k < c; ++k)
-        px[(static_cast<size_t>(y) * w + x) * c + k] = static_cast<uint8_t>((x * 3 + y * 5 + k * 60) & 255);
+        px[(static_cast<size_t>(y) * w + x) * c + k] =
+            static_cast<uint8_t>((x * 3 + y * 5 + k * 60) & 255);
   return px;
 }
 
@@ -79,7 +80,11 @@ TEST(MediaTest, OrientationMapsEveryCase) {
   base.width = 3, base.height = 2, base.channels = 1;
   base.pixels = {1, 2, 3, 4, 5, 6};  // row 0: 1 2 3; row 1: 4 5 6
   const std::vector<uint8_t> want[9] = {
-      {}, {1, 2, 3, 4, 5, 6}, {3, 2, 1, 6, 5, 4}, {6, 5, 4, 3, 2, 1}, {4, 5, 6, 1, 2, 3},
+      {},
+      {1, 2, 3, 4, 5, 6},
+      {3, 2, 1, 6, 5, 4},
+      {6, 5, 4, 3, 2, 1},
+      {4, 5, 6, 1, 2, 3},
       {1, 4, 2, 5, 3, 6},  // 5 transpose
       {4, 1, 5, 2, 6, 3},  // 6 rotate 90 clockwise
       {6, 3, 5, 2, 4, 1},  // 7 transverse
@@ -114,7 +119,8 @@ TEST(MediaTest, DecompressionBombsAreRefusedFromTheHeader) {
   // PNG: rewrite IHDR to claim 60000 x 60000 (and fix its CRC so libpng reads on).
   auto png = *EncodePng(Gradient(w, h, 3), w, h, 3);
   auto put32 = [&](size_t at, uint32_t v) {
-    png[at] = v >> 24, png[at + 1] = (v >> 16) & 255, png[at + 2] = (v >> 8) & 255, png[at + 3] = v & 255;
+    png[at] = v >> 24, png[at + 1] = (v >> 16) & 255, png[at + 2] = (v >> 8) & 255,
+    png[at + 3] = v & 255;
   };
   put32(16, 60000);
   put32(20, 60000);
@@ -150,8 +156,9 @@ TEST(MediaTest, DecompressionBombsAreRefusedFromTheHeader) {
 TEST(MediaTest, TruncatedAndCorruptFilesFailCleanly) {
   const int w = 64, h = 48;
   std::mt19937 rng(9);
-  for (auto bytes : {*EncodePng(Gradient(w, h, 3), w, h, 3), *EncodeJpeg(Gradient(w, h, 3), w, h, 3),
-                     *EncodeWebp(Gradient(w, h, 3), w, h, 80)}) {
+  for (auto bytes :
+       {*EncodePng(Gradient(w, h, 3), w, h, 3), *EncodeJpeg(Gradient(w, h, 3), w, h, 3),
+        *EncodeWebp(Gradient(w, h, 3), w, h, 80)}) {
     for (size_t cut = 0; cut < bytes.size(); cut += 1 + bytes.size() / 97) {
       std::vector<uint8_t> t(bytes.begin(), bytes.begin() + cut);
       auto r = DecodeImage(t);  // any outcome but a crash; a success must be well-formed
@@ -172,10 +179,10 @@ TEST(MediaTest, TruncatedAndCorruptFilesFailCleanly) {
 
 TEST(MediaTest, DecodesGifFirstFrame) {
   // 2x1 GIF89a: global palette {red, blue}, pixels [0, 1].
-  const uint8_t gif[] = {'G', 'I', 'F', '8', '9', 'a', 2, 0, 1, 0, 0x80, 0, 0,
-                         255, 0, 0, 0, 0, 255,                     // palette
-                         ',', 0, 0, 0, 0, 2, 0, 1, 0, 0,           // image descriptor
-                         2, 2, 0x44, 0x0A, 0,                      // LZW: clear, 0, 1, end (3-bit codes)
+  const uint8_t gif[] = {'G',  'I', 'F',  '8',  '9', 'a', 2, 0, 1,   0,
+                         0x80, 0,   0,    255,  0,   0,   0, 0, 255,     // palette
+                         ',',  0,   0,    0,    0,   2,   0, 1, 0,   0,  // image descriptor
+                         2,    2,   0x44, 0x0A, 0,  // LZW: clear, 0, 1, end (3-bit codes)
                          ';'};
   auto r = DecodeImage(gif);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -187,9 +194,8 @@ TEST(MediaTest, DecodesGifFirstFrame) {
 TEST(MediaTest, DecodesBmp24) {
   // 2x2 bottom-up 24-bit BMP.
   std::vector<uint8_t> bmp = {'B', 'M', 0, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0,  // file header
-                              40, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 24, 0,
-                              0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                              0, 0, 0, 0, 0, 0, 0, 0};
+                              40,  0,   0, 0, 2, 0, 0, 0, 2, 0, 0,  0, 1, 0, 24, 0, 0, 0, 0, 0,
+                              16,  0,   0, 0, 0, 0, 0, 0, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0, 0};
   // Bottom row (y=1): blue, white; top row (y=0): red, green. BGR order, 2 bytes padding.
   const uint8_t rows[] = {255, 0, 0, 255, 255, 255, 0, 0, 0, 0, 255, 0, 255, 0, 0, 0};
   bmp.insert(bmp.end(), rows, rows + sizeof rows);

@@ -44,9 +44,9 @@ inline uint8_t CmykChannelToRgb(int c, int k) {
 
 // Only plain data and references live in this frame: longjmp may come back to the
 // setjmp below. `row` is caller-owned scratch for one output row.
-Status DecodeJpegInto(std::span<const uint8_t> bytes, const DecodeOptions& options,
-                      RowSink* sink, std::vector<uint8_t>& row, std::vector<uint8_t>& cmyk_row,
-                      ExifInfo& exif, ImageInfo& info) {
+Status DecodeJpegInto(std::span<const uint8_t> bytes, const DecodeOptions& options, RowSink* sink,
+                      std::vector<uint8_t>& row, std::vector<uint8_t>& cmyk_row, ExifInfo& exif,
+                      ImageInfo& info) {
   jpeg_decompress_struct cinfo;
   ErrorManager err;
   std::memset(&cinfo, 0, sizeof cinfo);

@@ -55,8 +55,8 @@ void SilenceLibtiff() {
 Result<Image> DecodeTiff(std::span<const uint8_t> bytes, const DecodeOptions& options) {
   SilenceLibtiff();
   Reader reader{bytes.data(), bytes.size(), 0};
-  std::unique_ptr<TIFF, TiffCloser> tif(TIFFClientOpen("memory", "rm", &reader, Read, Write, Seek,
-                                                       Close, Size, Map, Unmap));
+  std::unique_ptr<TIFF, TiffCloser> tif(
+      TIFFClientOpen("memory", "rm", &reader, Read, Write, Seek, Close, Size, Map, Unmap));
   if (!tif) return Status::Corruption("tiff: unreadable header");
   uint32_t w = 0, h = 0;
   if (!TIFFGetField(tif.get(), TIFFTAG_IMAGEWIDTH, &w) ||

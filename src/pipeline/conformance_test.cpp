@@ -61,7 +61,8 @@ TEST(PdqConformance, MatchesReferenceCsvBitExact) {
     ASSERT_EQ(r.size(), 3u);
     const std::string& rel = r[2];
     // Without orientation the EXIF files must match the reference too: same pixels.
-    pipeline::ImageHashes h = HashFile(kPdqDir + rel, false, /*apply_orientation=*/!IsExifRotated(rel));
+    pipeline::ImageHashes h =
+        HashFile(kPdqDir + rel, false, /*apply_orientation=*/!IsExifRotated(rel));
     ++compared;
     EXPECT_EQ(h.pdq.hash.ToHex(), r[0]) << rel;
     EXPECT_EQ(std::to_string(h.pdq.quality), r[1]) << rel;
@@ -89,7 +90,8 @@ TEST(PdqConformance, MatchesReferenceDihedralCsvBitExact) {
 TEST(PdqConformance, ExifRotatedPhotosHashAsDisplayed) {
   auto rows = ReadCsv(kPdqDir + "expected-pdq-dihedral.csv");
   // Orientation -> which reference dihedral hash describes the displayed picture.
-  const std::map<std::string, int> turn = {{"exif-rotn-3", 2}, {"exif-rotn-6", 3}, {"exif-rotn-8", 1}};
+  const std::map<std::string, int> turn = {
+      {"exif-rotn-3", 2}, {"exif-rotn-6", 3}, {"exif-rotn-8", 1}};
   int checked = 0;
   for (const auto& r : rows) {
     for (const auto& [name, k] : turn) {
@@ -108,15 +110,16 @@ TEST(PdqConformance, ExifRotatedPhotosHashAsDisplayed) {
 // DCT-domain dihedral hashes of the original: the dihedral hashes find turned copies.
 TEST(PdqConformance, DihedralHashesFindTurnedCopies) {
   const std::string dir = kPdqDir + "reg-test-input/dih/";
-  const char* files[8] = {"bridge-1-original.jpg", "bridge-2-rotate-90.jpg",
-                          "bridge-3-rotate-180.jpg", "bridge-4-rotate-270.jpg",
-                          "bridge-5-flipx.jpg",      "bridge-6-flipy.jpg",
+  const char* files[8] = {"bridge-1-original.jpg",    "bridge-2-rotate-90.jpg",
+                          "bridge-3-rotate-180.jpg",  "bridge-4-rotate-270.jpg",
+                          "bridge-5-flipx.jpg",       "bridge-6-flipy.jpg",
                           "bridge-7-flip-plus-1.jpg", "bridge-8-flip-minus-1.jpg"};
   pipeline::ImageHashes orig = HashFile(dir + files[0], true);
   ASSERT_TRUE(orig.dihedral.has_value());
   for (int k = 0; k < 8; ++k) {
     pipeline::ImageHashes turned = HashFile(dir + files[k], false);
-    EXPECT_LE(HammingDistance(turned.pdq.hash, orig.dihedral->hashes[k]), pdq::kRecommendedMatchDistance)
+    EXPECT_LE(HammingDistance(turned.pdq.hash, orig.dihedral->hashes[k]),
+              pdq::kRecommendedMatchDistance)
         << files[k];
   }
 }
@@ -181,7 +184,8 @@ TEST(PdqConformance, ExifOrientationMatchesUprightImage) {
     media::JpegEncodeOptions opts;
     opts.quality = 95;
     opts.exif_orientation = o;
-    auto jpeg = media::EncodeJpeg(stored.pixels, stored.width, stored.height, stored.channels, opts);
+    auto jpeg =
+        media::EncodeJpeg(stored.pixels, stored.width, stored.height, stored.channels, opts);
     ASSERT_TRUE(jpeg.ok());
     auto decoded = media::DecodeImage(*jpeg);
     ASSERT_TRUE(decoded.ok());

@@ -27,7 +27,7 @@ struct ImageHashes {
   std::optional<pdq::PdqDihedral> dihedral;
   std::string md5;
   std::string sha256;
-  int width = 0;   // as displayed (after EXIF orientation)
+  int width = 0;  // as displayed (after EXIF orientation)
   int height = 0;
   media::ImageFormat format = media::ImageFormat::kUnknown;
   // Wall time split, for benchmarks and the CLI summary.

@@ -7,8 +7,7 @@ namespace {
 
 // Nearest-neighbour source index, as CImg's resize (and pdq::internal::LumaFromView).
 int Nearest(int i, int in, int out) {
-  return out == in ? i
-                   : static_cast<int>(static_cast<uint64_t>(static_cast<double>(i) * in / out));
+  return out == in ? i : static_cast<int>(static_cast<uint64_t>(static_cast<double>(i) * in / out));
 }
 
 }  // namespace
@@ -29,8 +28,10 @@ Status PdqSampler::Begin(int width, int height, int channels, int orientation) {
   std::vector<int> dx(grid_w_), dy(grid_h_);
   for (int i = 0; i < grid_w_; ++i) dx[i] = Nearest(i, disp_w_, grid_w_);
   for (int j = 0; j < grid_h_; ++j) dy[j] = Nearest(j, disp_h_, grid_h_);
-  const bool flip_x = orientation_ == 2 || orientation_ == 3 || orientation_ == 7 || orientation_ == 8;
-  const bool flip_y = orientation_ == 3 || orientation_ == 4 || orientation_ == 6 || orientation_ == 7;
+  const bool flip_x =
+      orientation_ == 2 || orientation_ == 3 || orientation_ == 7 || orientation_ == 8;
+  const bool flip_y =
+      orientation_ == 3 || orientation_ == 4 || orientation_ == 6 || orientation_ == 7;
   // Stored column from the displayed coordinate along the axis that maps to stored x.
   const std::vector<int>& to_x = swap ? dy : dx;
   const std::vector<int>& to_y = swap ? dx : dy;

@@ -33,11 +33,11 @@ class PdqSampler : public media::RowSink {
   int disp_w_ = 0, disp_h_ = 0, grid_w_ = 0, grid_h_ = 0;
   bool all_grey_ = true;
   // Stored rows and columns the grid reads, and where each lands in samples_.
-  std::vector<int> row_slot_;   // stored row -> slot, or -1 if not needed
-  std::vector<int> cols_;       // distinct stored columns, ascending
-  std::vector<int> grid_row_;   // grid index -> stored row  (per axis, see Begin)
-  std::vector<int> grid_col_;   // grid index -> stored column
-  std::vector<int> col_slot_;   // stored column -> slot
+  std::vector<int> row_slot_;     // stored row -> slot, or -1 if not needed
+  std::vector<int> cols_;         // distinct stored columns, ascending
+  std::vector<int> grid_row_;     // grid index -> stored row  (per axis, see Begin)
+  std::vector<int> grid_col_;     // grid index -> stored column
+  std::vector<int> col_slot_;     // stored column -> slot
   std::vector<uint8_t> samples_;  // slots_rows x cols_.size() x c_
 };
 

@@ -32,13 +32,15 @@ void ExpectSameAsPlainPath(const std::vector<uint8_t>& bytes, const std::string&
     EXPECT_EQ(fast->width, img->width) << what;
     EXPECT_EQ(fast->height, img->height) << what;
     EXPECT_EQ(fast->pdq.quality, slow->quality) << what;
-    for (int k = 0; k < 8; ++k) EXPECT_EQ(fast->dihedral->hashes[k], slow->hashes[k]) << what << " #" << k;
+    for (int k = 0; k < 8; ++k)
+      EXPECT_EQ(fast->dihedral->hashes[k], slow->hashes[k]) << what << " #" << k;
   }
 }
 
 TEST(PdqSamplerTest, SharedImagesMatchPlainPath) {
   int n = 0;
-  for (auto& e : std::filesystem::recursive_directory_iterator(std::string(VIGIL_TESTDATA_DIR) + "/pdq")) {
+  for (auto& e :
+       std::filesystem::recursive_directory_iterator(std::string(VIGIL_TESTDATA_DIR) + "/pdq")) {
     auto ext = e.path().extension().string();
     if (ext != ".jpg" && ext != ".png" && ext != ".webp") continue;
     // The 12 MP EXIF photos are slow under ASan; the generated cases below cover orientation.
@@ -54,14 +56,17 @@ std::vector<uint8_t> Picture(int w, int h, int c, bool grey = false) {
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x)
       for (int k = 0; k < c; ++k) {
-        double v = 128 + 80 * std::sin(x * 0.031 + y * 0.017) + 40 * std::cos(y * 0.05 + (grey ? 0 : k));
-        px[(static_cast<size_t>(y) * w + x) * c + k] = static_cast<uint8_t>(std::clamp(v, 0.0, 255.0));
+        double v =
+            128 + 80 * std::sin(x * 0.031 + y * 0.017) + 40 * std::cos(y * 0.05 + (grey ? 0 : k));
+        px[(static_cast<size_t>(y) * w + x) * c + k] =
+            static_cast<uint8_t>(std::clamp(v, 0.0, 255.0));
       }
   return px;
 }
 
 TEST(PdqSamplerTest, EveryOrientationAndSizeMatchesPlainPath) {
-  const std::pair<int, int> sizes[] = {{700, 530}, {530, 700}, {512, 300}, {1030, 513}, {64, 40}, {4, 9}};
+  const std::pair<int, int> sizes[] = {{700, 530},  {530, 700}, {512, 300},
+                                       {1030, 513}, {64, 40},   {4, 9}};
   for (auto [w, h] : sizes) {
     for (int o = 1; o <= 8; ++o) {
       media::JpegEncodeOptions jo;

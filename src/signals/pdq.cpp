@@ -19,9 +19,9 @@ struct DctMatrix {
     const float scale = static_cast<float>(std::sqrt(2.0 / 64.0));
     for (int i = 0; i < 16; ++i) {
       for (int j = 0; j < 64; ++j) {
-        d[i][j] = static_cast<float>(
-            scale * std::cos((pi / 2.0 / 64.0) * static_cast<double>(i + 1) *
-                             static_cast<double>(2 * j + 1)));
+        d[i][j] =
+            static_cast<float>(scale * std::cos((pi / 2.0 / 64.0) * static_cast<double>(i + 1) *
+                                                static_cast<double>(2 * j + 1)));
       }
     }
   }
@@ -237,8 +237,7 @@ Buffers Allocate(int rows, int cols) {
 Result<Dct16> DctOf(const PixelView& view, bool reference_stretch) {
   VIGIL_RETURN_IF_ERROR(ValidateView(view));
   int rows = view.height, cols = view.width;
-  if (reference_stretch &&
-      (rows > kReferenceDownsampleDim || cols > kReferenceDownsampleDim)) {
+  if (reference_stretch && (rows > kReferenceDownsampleDim || cols > kReferenceDownsampleDim)) {
     rows = cols = kReferenceDownsampleDim;
   }
   if (rows < kMinHashableDim || cols < kMinHashableDim) {
@@ -276,22 +275,23 @@ void LumaFromView(const PixelView& v, int out_rows, int out_cols, float* luma) {
   // Nearest-neighbour source index as CImg's resize computes it: floor(x * in / out).
   std::vector<int> src_x(out_cols), src_y(out_rows);
   for (int x = 0; x < out_cols; ++x) {
-    src_x[x] = out_cols == v.width
-                   ? x
-                   : static_cast<int>(static_cast<uint64_t>(static_cast<double>(x) * v.width /
-                                                            out_cols));
+    src_x[x] =
+        out_cols == v.width
+            ? x
+            : static_cast<int>(static_cast<uint64_t>(static_cast<double>(x) * v.width / out_cols));
   }
   for (int y = 0; y < out_rows; ++y) {
-    src_y[y] = out_rows == v.height
-                   ? y
-                   : static_cast<int>(static_cast<uint64_t>(static_cast<double>(y) * v.height /
-                                                            out_rows));
+    src_y[y] =
+        out_rows == v.height
+            ? y
+            : static_cast<int>(static_cast<uint64_t>(static_cast<double>(y) * v.height / out_rows));
   }
   for (int y = 0; y < out_rows; ++y) {
     const uint8_t* row = v.data + src_y[y] * v.row_stride;
     float* out = luma + static_cast<size_t>(y) * out_cols;
     if (v.channels == 1) {
-      for (int x = 0; x < out_cols; ++x) out[x] = static_cast<float>(row[src_x[x] * v.pixel_stride]);
+      for (int x = 0; x < out_cols; ++x)
+        out[x] = static_cast<float>(row[src_x[x] * v.pixel_stride]);
     } else {
       for (int x = 0; x < out_cols; ++x) {
         const uint8_t* p = row + src_x[x] * v.pixel_stride;

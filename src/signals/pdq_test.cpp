@@ -31,7 +31,8 @@ std::vector<uint8_t> RandomImage(int w, int h, int c, uint32_t seed) {
       }
       for (int k = 0; k < c; ++k) {
         double n = v + 10 * k + 4 * (u(rng) - 0.5);
-        px[(static_cast<size_t>(y) * w + x) * c + k] = static_cast<uint8_t>(std::clamp(n, 0.0, 255.0));
+        px[(static_cast<size_t>(y) * w + x) * c + k] =
+            static_cast<uint8_t>(std::clamp(n, 0.0, 255.0));
       }
     }
   }
@@ -42,7 +43,7 @@ std::vector<uint8_t> RandomImage(int w, int h, int c, uint32_t seed) {
 // including the odd ones where the box-filter phases are short or empty.
 TEST(PdqTest, FastPathEqualsReferenceExactly) {
   std::mt19937 rng(1);
-  const std::pair<int, int> sizes[] = {{5, 5},     {5, 700},  {700, 5},   {64, 64},   {63, 65},
+  const std::pair<int, int> sizes[] = {{5, 5},     {5, 700},   {700, 5},   {64, 64},   {63, 65},
                                        {128, 128}, {129, 257}, {511, 512}, {512, 512}, {300, 17}};
   for (auto [rows, cols] : sizes) {
     size_t n = static_cast<size_t>(rows) * cols;
