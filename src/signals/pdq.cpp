@@ -224,14 +224,19 @@ Status ValidateView(const PixelView& v) {
   return Status::OK();
 }
 
+// Per-thread working memory kept between calls: a fresh multi-megabyte allocation per
+// image costs page faults on every call.
 struct Buffers {
-  std::unique_ptr<float[]> luma;
-  std::unique_ptr<float[]> scratch;
+  std::vector<float> luma;
+  std::vector<float> scratch;
 };
 
-Buffers Allocate(int rows, int cols) {
-  size_t n = static_cast<size_t>(rows) * cols;
-  return {std::make_unique<float[]>(n), std::make_unique<float[]>(n + cols)};
+Buffers& Allocate(int rows, int cols) {
+  thread_local Buffers b;
+  const size_t n = static_cast<size_t>(rows) * cols;
+  if (b.luma.size() < n) b.luma.resize(n);
+  if (b.scratch.size() < n + cols) b.scratch.resize(n + cols);
+  return b;
 }
 
 Result<Dct16> DctOf(const PixelView& view, bool reference_stretch) {
@@ -245,9 +250,9 @@ Result<Dct16> DctOf(const PixelView& view, bool reference_stretch) {
     empty.quality = -1;  // marks "too small": all-zero hash, quality 0
     return empty;
   }
-  Buffers b = Allocate(rows, cols);
-  internal::LumaFromView(view, rows, cols, b.luma.get());
-  return internal::FastFromLuma(b.luma.get(), b.scratch.get(), rows, cols);
+  Buffers& b = Allocate(rows, cols);
+  internal::LumaFromView(view, rows, cols, b.luma.data());
+  return internal::FastFromLuma(b.luma.data(), b.scratch.data(), rows, cols);
 }
 
 PdqHash ToHash(const Dct16& d) {
@@ -363,8 +368,8 @@ Dct16 DctOfLuma(std::span<float> luma, int rows, int cols) {
     empty.quality = -1;
     return empty;
   }
-  auto scratch = std::make_unique<float[]>(static_cast<size_t>(rows) * cols + cols);
-  return internal::FastFromLuma(luma.data(), scratch.get(), rows, cols);
+  Buffers& b = Allocate(rows, cols);
+  return internal::FastFromLuma(luma.data(), b.scratch.data(), rows, cols);
 }
 
 }  // namespace
