@@ -18,10 +18,13 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libpq-dev postgresql postgresql-client
   # server, formats, collection
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev prometheus-cpp-dev
-  libpsl-dev publicsuffix python3 python3-jsonschema python3-aiosmtpd
+  libpsl-dev publicsuffix libxml2-dev libidn2-dev python3 python3-jsonschema python3-aiosmtpd
   # video, audio, text, ocr
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
   libchromaprint-dev libicu-dev libcld2-dev libtesseract-dev tesseract-ocr
+  tesseract-ocr-osd tesseract-ocr-eng tesseract-ocr-ara tesseract-ocr-fra tesseract-ocr-ita
+  tesseract-ocr-deu tesseract-ocr-rus tesseract-ocr-tur tesseract-ocr-fas tesseract-ocr-urd
+  tesseract-ocr-script-arab python3-pil fonts-dejavu-core fonts-noto-core
   # scale-out
   libnats-dev nats-server
 )

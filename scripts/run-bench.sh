@@ -11,3 +11,22 @@ testdata="$root/../shared/testdata"
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
 echo "== image hashing (bench/hash_bench)"
 "$build/bench/hash_bench" "$testdata" 5
+
+echo "== video hashing (bench/video_bench): vPDQ and TMK+PDQF on the shared clips"
+"$build/bench/video_bench" "$testdata" 3
+if command -v ffmpeg >/dev/null; then
+  echo "== baseline: ffmpeg CLI producing tmk-hash-video's 64x64 15 fps RGB stream (all clips)"
+  start=$(date +%s.%N)
+  for f in "$testdata"/video/*.mp4; do
+    ffmpeg -loglevel error -nostdin -i "$f" -s 64:64 -an -f rawvideo -c:v rawvideo \
+      -pix_fmt rgb24 -r 15 - >/dev/null
+  done
+  echo "ffmpeg CLI (its default threads): $(awk "BEGIN{printf \"%.2f\", $(date +%s.%N) - $start}") s"
+fi
+
+echo "== hash index (bench/index_bench): vigil MIH vs FAISS IndexBinaryMultiHash vs brute force"
+if [ "$mode" = "--full" ]; then
+  for n in 1000000 10000000; do "$build/bench/index_bench" --n "$n" --queries 10000 --radii 31,63; done
+else
+  "$build/bench/index_bench" --n 1000000 --queries 10000 --radii 31,63 --seconds 3
+fi

@@ -23,6 +23,8 @@ void RegisterIndex(CLI::App& app, int* exit_code);
 void RegisterMatch(CLI::App& app, int* exit_code);
 void RegisterBank(CLI::App& app, int* exit_code);
 void RegisterAudit(CLI::App& app, int* exit_code);
+void RegisterVideo(CLI::App& app, int* exit_code);
+void RegisterScan(CLI::App& app, int* exit_code);
 
 // Prints "vigil: <context>: <status message>" on stderr.
 void PrintError(const std::string& context, const Status& status);

@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
   RegisterMatch(app, &exit_code);
   RegisterBank(app, &exit_code);
   RegisterAudit(app, &exit_code);
+  RegisterVideo(app, &exit_code);
+  RegisterScan(app, &exit_code);
 
   try {
     app.parse(argc, argv);

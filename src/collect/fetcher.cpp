@@ -185,8 +185,9 @@ std::string SniffContentType(std::string_view s) {
     if (head.find("<rss") != std::string::npos) return "application/rss+xml";
     if (head.find("<rdf:rdf") != std::string::npos) return "application/rss+xml";
     if (head.find("<feed") != std::string::npos) return "application/atom+xml";
-    if (head.find("<!doctype html") != std::string::npos || head.find("<html") != std::string::npos ||
-        head.find("<head") != std::string::npos || head.find("<body") != std::string::npos) {
+    if (head.find("<!doctype html") != std::string::npos ||
+        head.find("<html") != std::string::npos || head.find("<head") != std::string::npos ||
+        head.find("<body") != std::string::npos) {
       return "text/html";
     }
     if (StartsWithBytes(head, "<?xml")) return "application/xml";
@@ -196,7 +197,7 @@ std::string SniffContentType(std::string_view s) {
   return "application/octet-stream";
 }
 
-Result<FetchResult> SafeFetcher::Fetch(std::string_view raw_url) const {
+Result<FetchResult> SafeFetcher::Fetch(std::string_view raw_url, std::string_view accept) const {
   const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
   auto first = CanonicalizeUrl(raw_url);
   if (!first.ok()) {
@@ -226,8 +227,8 @@ Result<FetchResult> SafeFetcher::Fetch(std::string_view raw_url) const {
     for (const auto& ep : endpoints) {
       std::string why = ForbiddenAddressReason(ep.address().to_string(), options_.allow_loopback);
       if (!why.empty()) {
-        return Status::PermissionDenied("refused " + current.url + ": " + current.host +
-                                        " is " + ep.address().to_string() + " (" + why + ")");
+        return Status::PermissionDenied("refused " + current.url + ": " + current.host + " is " +
+                                        ep.address().to_string() + " (" + why + ")");
       }
     }
 
@@ -236,13 +237,12 @@ Result<FetchResult> SafeFetcher::Fetch(std::string_view raw_url) const {
       http::request<http::empty_body> req{http::verb::get, current.path_and_query, 11};
       bool default_port = (current.scheme == "http" && current.port == 80) ||
                           (current.scheme == "https" && current.port == 443);
-      std::string host_header = current.host.find(':') != std::string::npos
-                                    ? "[" + current.host + "]"
-                                    : current.host;
+      std::string host_header =
+          current.host.find(':') != std::string::npos ? "[" + current.host + "]" : current.host;
       if (!default_port) host_header += ":" + std::to_string(current.port);
       req.set(http::field::host, host_header);
       req.set(http::field::user_agent, options_.user_agent);
-      req.set(http::field::accept, options_.accept);
+      req.set(http::field::accept, accept);
       req.set(http::field::accept_encoding, "identity");
       req.set(http::field::connection, "close");
       beast::get_lowest_layer(stream).expires_at(deadline);
@@ -297,10 +297,10 @@ Result<FetchResult> SafeFetcher::Fetch(std::string_view raw_url) const {
       VIGIL_RETURN_IF_ERROR(exchange(tcp_stream));
     }
 
-    bool redirect = (hop_result.status == 301 || hop_result.status == 302 ||
-                     hop_result.status == 303 || hop_result.status == 307 ||
-                     hop_result.status == 308) &&
-                    !hop_result.location.empty();
+    bool redirect =
+        (hop_result.status == 301 || hop_result.status == 302 || hop_result.status == 303 ||
+         hop_result.status == 307 || hop_result.status == 308) &&
+        !hop_result.location.empty();
     if (!redirect) {
       result.url = current.url;
       result.status = hop_result.status;

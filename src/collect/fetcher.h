@@ -23,7 +23,7 @@
 
 namespace vigil::collect {
 
-inline constexpr uint64_t kDefaultFetchMaxBytes = 32u << 20;  // body bytes
+inline constexpr uint64_t kDefaultFetchMaxBytes = 32u << 20;              // body bytes
 inline constexpr std::chrono::milliseconds kDefaultFetchTimeout{20'000};  // whole fetch
 inline constexpr int kDefaultFetchMaxRedirects = 5;
 inline constexpr uint32_t kMaxResponseHeaderBytes = 64 * 1024;
@@ -40,13 +40,13 @@ struct FetchOptions {
 };
 
 struct FetchResult {
-  std::string url;        // the URL finally read (after redirects)
+  std::string url;                     // the URL finally read (after redirects)
   std::vector<std::string> redirects;  // each URL that redirected, in order
   int status = 0;
   std::string declared_type;  // the server's Content-Type (not trusted)
   std::string sniffed_type;   // from the bytes: SniffContentType
   std::string body;
-  std::string peer_address;   // the IP address connected to for the final hop
+  std::string peer_address;  // the IP address connected to for the final hop
 };
 
 // Why an address may not be fetched ("private", "loopback", ...), or empty if public.
@@ -69,7 +69,9 @@ class SafeFetcher {
   // redirect), ResourceExhausted (body or redirect limit), DeadlineExceeded (timeout),
   // Unavailable (DNS, connection, TLS or HTTP failure). A non-2xx final status is not an
   // error: FetchResult::status carries it.
-  Result<FetchResult> Fetch(std::string_view url) const;
+  Result<FetchResult> Fetch(std::string_view url) const { return Fetch(url, options_.accept); }
+  // The same with this request's Accept header (e.g. application/activity+json).
+  Result<FetchResult> Fetch(std::string_view url, std::string_view accept) const;
 
   const FetchOptions& options() const { return options_; }
 

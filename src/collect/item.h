@@ -11,7 +11,9 @@
 namespace vigil::collect {
 
 struct MediaRef {
-  std::string path;       // a local file, empty when the media is only remote
+  // A local file, empty when the media is only remote. When `missing`, the name the
+  // source gave, which must not be opened.
+  std::string path;
   std::string url;        // where it lives on the web, when known
   std::string mime_type;  // as the source declares it (a hint; content is sniffed later)
   std::string role;       // "photo", "file", "attachment", "enclosure", "image", "video"
@@ -24,8 +26,8 @@ struct Item {
   // Stable identity: the same post read twice, from the same export or a later one,
   // gets the same id: "<kind>:<channel or feed>:<post id>" (see docs/ingest-format.md).
   std::string id;
-  std::string kind;    // reader that produced it: "telegram", "activitypub", "rss", ...
-  std::string origin;  // the file or URL it was read from
+  std::string kind;     // reader that produced it: "telegram", "activitypub", "rss", ...
+  std::string origin;   // the file or URL it was read from
   std::string channel;  // channel, account, feed or site name
   std::string url;      // the post's own address, when it has one
   std::string author;

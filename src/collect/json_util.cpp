@@ -28,8 +28,8 @@ Result<boost::json::value> ParseJson(std::string_view text, std::string_view ori
   if (!ec && consumed < text.size()) {
     // write_some stops after one complete value; anything but whitespace after it is junk.
     size_t i = consumed;
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' ||
-                               text[i] == '\t')) {
+    while (i < text.size() &&
+           (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' || text[i] == '\t')) {
       ++i;
     }
     if (i < text.size()) {
@@ -42,8 +42,8 @@ Result<boost::json::value> ParseJson(std::string_view text, std::string_view ori
   if (!ec) parser.finish(ec);
   if (ec) {
     auto [line, col] = LineAndColumn(text, consumed);
-    return Status::Corruption(std::string(origin) + ": line " + std::to_string(line) +
-                              ", column " + std::to_string(col) + ": " + ec.message());
+    return Status::Corruption(std::string(origin) + ": line " + std::to_string(line) + ", column " +
+                              std::to_string(col) + ": " + ec.message());
   }
   return parser.release();
 }

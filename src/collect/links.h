@@ -10,10 +10,10 @@
 namespace vigil::collect {
 
 struct AnalyzedLink {
-  std::string raw;                 // as the source wrote it
-  std::string canonical;           // empty when the link could not be canonicalised
+  std::string raw;        // as the source wrote it
+  std::string canonical;  // empty when the link could not be canonicalised
   std::string host;
-  std::string registrable_domain;  // what unknown links are counted by
+  std::string registrable_domain;    // what unknown links are counted by
   std::string platform = "unknown";  // registry id, or "unknown"
   std::string platform_name;
   std::string category;

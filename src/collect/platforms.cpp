@@ -29,8 +29,9 @@ Result<std::vector<std::string>> StringList(const boost::json::object& o, std::s
   std::vector<std::string> out;
   const auto* v = o.if_contains(key);
   if (v == nullptr) return out;
-  if (!v->is_array()) return Status::InvalidArgument(where + ": '" + std::string(key) +
-                                                     "' must be an array of strings");
+  if (!v->is_array())
+    return Status::InvalidArgument(where + ": '" + std::string(key) +
+                                   "' must be an array of strings");
   for (const auto& e : v->get_array()) {
     if (!e.is_string()) {
       return Status::InvalidArgument(where + ": '" + std::string(key) +
@@ -55,8 +56,9 @@ Result<std::pair<std::string, std::string>> NormalizePattern(const std::string& 
 
 const std::vector<std::string_view>& PlatformCategories() {
   static const std::vector<std::string_view> k = {
-      "social_network", "video",  "file_sharing", "archive", "paste",         "messenger",
-      "link_shortener", "cloud_storage", "image_host", "blog", "forum", "audio", "other"};
+      "social_network", "video",          "file_sharing",  "archive",    "paste",
+      "messenger",      "link_shortener", "cloud_storage", "image_host", "blog",
+      "forum",          "audio",          "other"};
   return k;
 }
 
@@ -89,8 +91,7 @@ Result<PlatformRegistry> PlatformRegistry::Parse(std::string_view json, std::str
       return Status::InvalidArgument(where + ": unknown category '" + p.category + "'");
     }
     VIGIL_ASSIGN_OR_RETURN(std::vector<std::string> domains, StringList(o, "domains", where));
-    VIGIL_ASSIGN_OR_RETURN(std::vector<std::string> patterns,
-                           StringList(o, "url_patterns", where));
+    VIGIL_ASSIGN_OR_RETURN(std::vector<std::string> patterns, StringList(o, "url_patterns", where));
     VIGIL_ASSIGN_OR_RETURN(p.referral, StringList(o, "referral", where));
     for (const auto& r : p.referral) {
       if (!Contains(ReferralChannels(), r)) {
@@ -127,8 +128,7 @@ Result<PlatformRegistry> PlatformRegistry::Parse(std::string_view json, std::str
 
 Result<PlatformRegistry> PlatformRegistry::LoadFile(const std::string& path) {
   VIGIL_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFileBytes(path, kMaxRegistryBytes));
-  return Parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-               path);
+  return Parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path);
 }
 
 std::string PlatformRegistry::DefaultPath() {

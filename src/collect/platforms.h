@@ -27,10 +27,10 @@ namespace vigil::collect {
 inline constexpr uint64_t kMaxRegistryBytes = 16u << 20;
 
 struct Platform {
-  std::string id;        // stable key, [a-z0-9-]
-  std::string name;      // "Example Video"
-  std::string operator_name;  // the company or organisation running it
-  std::string category;  // one of PlatformCategories()
+  std::string id;                         // stable key, [a-z0-9-]
+  std::string name;                       // "Example Video"
+  std::string operator_name;              // the company or organisation running it
+  std::string category;                   // one of PlatformCategories()
   std::vector<std::string> domains;       // ASCII host suffixes
   std::vector<std::string> url_patterns;  // "host/path-prefix"
   std::vector<std::string> referral;      // any of "email", "web_form", "api"

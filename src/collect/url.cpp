@@ -33,13 +33,26 @@ std::string ToLower(std::string_view s) {
 bool IsAllowedInResource(unsigned char c) {
   if (IsAlpha(static_cast<char>(c)) || IsDigit(static_cast<char>(c))) return true;
   switch (c) {
-    case '-': case '.': case '_': case '~':                                  // unreserved
-    case '!': case '$': case '&': case '\'': case '(': case ')': case '*':  // sub-delims
-    case '+': case ',': case ';': case '=':
-    case ':': case '@': case '/': case '?':
-      return true;
-    default:
-      return false;
+    case '-':
+    case '.':
+    case '_':
+    case '~':  // unreserved
+    case '!':
+    case '$':
+    case '&':
+    case '\'':
+    case '(':
+    case ')':
+    case '*':  // sub-delims
+    case '+':
+    case ',':
+    case ';':
+    case '=':
+    case ':':
+    case '@':
+    case '/':
+    case '?': return true;
+    default: return false;
   }
 }
 
@@ -78,6 +91,64 @@ std::string PercentDecode(std::string_view s) {
   return out;
 }
 
+bool IsUnreserved(char c) {
+  return IsAlpha(c) || IsDigit(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+// Upper-case hex in escapes, and escapes of unreserved characters decoded (RFC 3986
+// 6.2.2.1-2); reserved escapes such as %2F stay, they mean something else than '/'.
+std::string NormalizeEscapes(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && IsHex(s[i + 1]) && IsHex(s[i + 2])) {
+      int v = HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]);
+      if (IsUnreserved(static_cast<char>(v))) {
+        out += static_cast<char>(v);
+      } else {
+        out += '%';
+        out += kHex[v >> 4];
+        out += kHex[v & 15];
+      }
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// RFC 3986 5.2.4 on an absolute path.
+std::string RemoveDotSegments(std::string_view path) {
+  std::vector<std::string_view> out;
+  bool trailing_slash = false;
+  size_t i = path.empty() || path[0] != '/' ? 0 : 1;
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    std::string_view seg = path.substr(i, j - i);
+    bool last = j == path.size();
+    if (seg == ".") {
+      trailing_slash = last;
+    } else if (seg == "..") {
+      if (!out.empty()) out.pop_back();
+      trailing_slash = last;
+    } else {
+      out.push_back(seg);
+      trailing_slash = false;
+    }
+    i = j + 1;
+  }
+  std::string r;
+  for (auto seg : out) {
+    r += '/';
+    r += seg;
+  }
+  if (trailing_slash || r.empty()) r += '/';
+  return r;
+}
+
 std::string_view Trim(std::string_view s) {
   auto is_space = [](unsigned char c) { return c <= 0x20 || c == 0x7f; };
   while (!s.empty() && is_space(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -89,8 +160,8 @@ std::string_view Trim(std::string_view s) {
 size_t SchemeLength(std::string_view s) {
   if (s.empty() || !IsAlpha(s[0])) return 0;
   size_t i = 1;
-  while (i < s.size() && (IsAlpha(s[i]) || IsDigit(s[i]) || s[i] == '+' || s[i] == '-' ||
-                          s[i] == '.')) {
+  while (i < s.size() &&
+         (IsAlpha(s[i]) || IsDigit(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.')) {
     ++i;
   }
   return (i < s.size() && s[i] == ':') ? i : 0;
@@ -100,8 +171,8 @@ size_t SchemeLength(std::string_view s) {
 // read as "host:port" ("example.org:8080/x").
 bool IsKnownNonWebScheme(std::string_view lower) {
   static constexpr std::array<std::string_view, 14> kSchemes = {
-      "mailto", "javascript", "data", "tel", "sms", "file", "ftp", "ftps",
-      "magnet", "irc", "xmpp", "about", "blob", "tg"};
+      "mailto", "javascript", "data", "tel",  "sms",   "file", "ftp",
+      "ftps",   "magnet",     "irc",  "xmpp", "about", "blob", "tg"};
   return std::find(kSchemes.begin(), kSchemes.end(), lower) != kSchemes.end();
 }
 
@@ -153,6 +224,9 @@ Result<std::string> NormalizeHostName(std::string_view raw) {
     host = out;
   }
   host = ToLower(host);
+  // UTS #46 maps ideographic full stops to '.', so a trailing dot can appear only now.
+  if (!host.empty() && host.back() == '.') host.pop_back();
+  if (host.empty()) return Status::InvalidArgument("empty host");
   for (char c : host) {
     if (!(IsAlpha(c) || IsDigit(c) || c == '-' || c == '.' || c == '_')) {
       return Status::InvalidArgument("host has a character not allowed in host names");
@@ -164,8 +238,8 @@ Result<std::string> NormalizeHostName(std::string_view raw) {
   // A host whose last label is a number is an IPv4 address in some spelling; servers and
   // resolvers read it so, so the canonical form must too.
   auto last_dot = host.rfind('.');
-  std::string_view last = std::string_view(host).substr(last_dot == std::string::npos ? 0
-                                                                                       : last_dot + 1);
+  std::string_view last =
+      std::string_view(host).substr(last_dot == std::string::npos ? 0 : last_dot + 1);
   bool numeric_last =
       !last.empty() && (std::all_of(last.begin(), last.end(), IsDigit) ||
                         (last.size() > 2 && last[0] == '0' && (last[1] | 0x20) == 'x' &&
@@ -198,9 +272,9 @@ bool IsTrackingParameter(std::string_view key) {
   std::string k = ToLower(key);
   if (k.rfind("utm_", 0) == 0) return true;
   static constexpr std::array<std::string_view, 21> kExact = {
-      "fbclid", "gclid",   "gclsrc", "dclid",    "gbraid",      "wbraid", "msclkid",
-      "mc_cid", "mc_eid",  "yclid",  "igshid",   "_hsenc",      "_hsmi",  "mkt_tok",
-      "ttclid", "twclid",  "li_fat_id", "oly_anon_id", "oly_enc_id", "vero_id", "_openstat"};
+      "fbclid", "gclid",  "gclsrc",    "dclid",       "gbraid",     "wbraid",  "msclkid",
+      "mc_cid", "mc_eid", "yclid",     "igshid",      "_hsenc",     "_hsmi",   "mkt_tok",
+      "ttclid", "twclid", "li_fat_id", "oly_anon_id", "oly_enc_id", "vero_id", "_openstat"};
   return std::find(kExact.begin(), kExact.end(), k) != kExact.end();
 }
 
@@ -296,12 +370,14 @@ Result<CanonicalUrl> CanonicalizeUrl(std::string_view raw) {
 
   auto parsed = boost::urls::parse_uri(text);
   if (!parsed) return Status::InvalidArgument("malformed URL: " + parsed.error().message());
-  boost::urls::url u(*parsed);
-  u.normalize();
-  if (u.encoded_path().empty()) u.set_encoded_path("/");
-  if (u.has_query()) {
-    std::string kept;
-    std::string_view query = u.encoded_query();
+  // Boost.URL 1.81's normalize() decodes reserved escapes such as %2F, which changes the
+  // resource; percent-encoding and dot segments are normalised here instead.
+  std::string path = RemoveDotSegments(NormalizeEscapes(parsed->encoded_path()));
+  if (path.empty()) path = "/";
+  std::string kept;
+  if (parsed->has_query()) {
+    std::string normalized_query = NormalizeEscapes(parsed->encoded_query());
+    std::string_view query = normalized_query;
     while (!query.empty()) {
       auto amp = query.find('&');
       std::string_view piece = query.substr(0, amp);
@@ -312,20 +388,16 @@ Result<CanonicalUrl> CanonicalizeUrl(std::string_view raw) {
       if (!kept.empty()) kept += '&';
       kept += piece;
     }
-    if (kept.empty()) {
-      u.remove_query();
-    } else {
-      u.set_encoded_query(kept);
-    }
   }
+  std::string prefix = scheme + "://" + (is_v6 ? "[" + host + "]" : host);
+  if (!default_port) prefix += ":" + std::to_string(port);
 
   CanonicalUrl out;
-  out.url = std::string(u.buffer());
+  out.path_and_query = kept.empty() ? path : path + "?" + kept;
+  out.url = prefix + out.path_and_query;
   out.scheme = scheme;
   out.host = host;
   out.port = static_cast<uint16_t>(port);
-  out.path_and_query = std::string(u.encoded_path());
-  if (u.has_query()) out.path_and_query += "?" + std::string(u.encoded_query());
   in_addr v4{};
   out.host_is_ip = is_v6 || inet_pton(AF_INET, host.c_str(), &v4) == 1;
   out.registrable_domain = RegistrableDomain(host);
@@ -364,8 +436,7 @@ std::vector<std::string> ExtractUrlsFromText(std::string_view text) {
     return true;
   };
   auto is_word = [](char c) {
-    return IsAlpha(c) || IsDigit(c) || c == '.' || c == '-' || c == '@' || c == '/' ||
-           c == '_';
+    return IsAlpha(c) || IsDigit(c) || c == '.' || c == '-' || c == '@' || c == '/' || c == '_';
   };
   size_t i = 0;
   while (i < text.size()) {

@@ -26,10 +26,10 @@ namespace vigil::collect {
 inline constexpr size_t kMaxUrlBytes = 8 * 1024;
 
 struct CanonicalUrl {
-  std::string url;     // the canonical spelling
-  std::string scheme;  // "http" or "https"
-  std::string host;    // ASCII (punycode); IPv6 without brackets
-  uint16_t port = 0;   // effective port (80/443 when none was given)
+  std::string url;                 // the canonical spelling
+  std::string scheme;              // "http" or "https"
+  std::string host;                // ASCII (punycode); IPv6 without brackets
+  uint16_t port = 0;               // effective port (80/443 when none was given)
   std::string path_and_query;      // "/a/b?x=1" as in `url`
   std::string registrable_domain;  // "example.co.uk"; the host itself for IPs and suffixes
   bool host_is_ip = false;

@@ -1,9 +1,12 @@
 #include "collect/xml_util.h"
 
 #include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
+#include <algorithm>
+#include <cctype>
 #include <climits>
 #include <cstring>
 #include <mutex>
@@ -158,16 +161,16 @@ Result<XmlDocPtr> ParseXml(std::string_view bytes, std::string_view origin) {
   // No XML_PARSE_NOENT (entities stay unexpanded), no DTDLOAD/DTDATTR, no HUGE.
   const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
                       XML_PARSE_NOCDATA | XML_PARSE_NOBLANKS;
-  xmlDoc* doc = xmlCtxtReadMemory(ctxt.get(), bytes.data(), static_cast<int>(bytes.size()),
-                                  nullptr, nullptr, options);
+  xmlDoc* doc = xmlCtxtReadMemory(ctxt.get(), bytes.data(), static_cast<int>(bytes.size()), nullptr,
+                                  nullptr, options);
   if (doc == nullptr) {
     const xmlError* e = xmlCtxtGetLastError(ctxt.get());
     std::string msg = e != nullptr && e->message != nullptr ? e->message : "not well-formed XML";
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     int line = e != nullptr ? e->line : 0;
     int col = e != nullptr ? e->int2 : 0;
-    return Status::Corruption(std::string(origin) + ": line " + std::to_string(line) +
-                              ", column " + std::to_string(col) + ": " + msg);
+    return Status::Corruption(std::string(origin) + ": line " + std::to_string(line) + ", column " +
+                              std::to_string(col) + ": " + msg);
   }
   return XmlDocPtr(doc);
 }

@@ -1,6 +1,17 @@
 #include "index/kernels.h"
 
+// GCC 12 warns inside its own AVX-512 headers (the _mm512_undefined_* pass-through
+// operands) when they are inlined into target-attributed functions; the warning is about
+// the header, not this file.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
+#else
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <bit>

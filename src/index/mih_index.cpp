@@ -306,7 +306,9 @@ Result<std::unique_ptr<MihIndex>> MihIndex::Load(const std::string& path, LoadOp
     return Status::Corruption(path + ": index file is truncated: " + std::to_string(size) +
                               " bytes, the header alone is " + std::to_string(kHeaderBytes));
   }
-  void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  // MAP_POPULATE maps the whole file in one call instead of one page fault per 4 KiB; the
+  // checks below read every page anyway.
+  void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   int map_errno = errno;
   ::close(fd);
   if (addr == MAP_FAILED) return Status::IOError(path + ": mmap: " + std::strerror(map_errno));

@@ -246,18 +246,18 @@ bool MihSegment::UsesTables(int radius) const {
   if (radius < 0 || n_ < 256) return false;
   int t[kTables];
   TableRadii(radius, t);
-  // Costs in rough nanoseconds on a current x86 core: a probe is a dependent random read,
-  // an entry a SIMD-filtered sequential read, a candidate a random 32-byte read; a scan
-  // streams 32 bytes per hash.
+  // Costs in nanoseconds, fitted to measurements on an AVX-512 Xeon (docs/index.md): a
+  // probe (two dependent random reads, offsets then group) ~55, a filtered entry ~1, a
+  // verified candidate (random 32-byte read) ~20; a scan streams memory at ~2.5 per hash.
   const double group = static_cast<double>(n_) / static_cast<double>(size_t{1} << params_.top_bits);
   double cost = 0;
   for (int i = 0; i < kTables; ++i) {
     if (t[i] < 0) continue;
     double probes = BallSize(params_.top_bits, t[i]);
     double cands = static_cast<double>(n_) * BallSize(kSubBits, t[i]) / double(1 << kSubBits);
-    cost += probes * 8 + probes * group * 0.3 + cands * 6;
+    cost += probes * 55 + probes * group + cands * 20;
   }
-  return cost < static_cast<double>(n_) * 1.5;
+  return cost < static_cast<double>(n_) * 2.5;
 }
 
 void MihSegment::Search(const Hash256& query, int radius, KernelLevel level,
@@ -316,36 +316,42 @@ void MihSegment::SearchTables(const Hash256& query, int radius, KernelLevel leve
   }
   const size_t np = s.probe_bucket.size();
 
-  // 2. Group bounds, prefetching the offsets a few probes ahead (they are random reads).
-  constexpr size_t kAhead = 16;
+  // 2+3. A software pipeline over the probes: the offsets of probe j + kOffAhead are
+  //    prefetched, the bounds of probe j read (and its group's first lines prefetched),
+  //    and probe j - kGroupAhead filtered, so the dependent random reads overlap.
+  constexpr size_t kOffAhead = 24, kGroupAhead = 8;
   s.lo.resize(np);
   s.hi.resize(np);
-  for (size_t j = 0; j < np; ++j) {
-    if (j + kAhead < np) {
-      __builtin_prefetch(offsets_[s.probe_table[j + kAhead]] + s.probe_bucket[j + kAhead]);
-    }
-    const uint32_t* off = offsets_[s.probe_table[j]] + s.probe_bucket[j];
-    s.lo[j] = off[0];
-    s.hi[j] = off[1];
+  size_t nc = 0;  // s.cands is grown, never shrunk or zero-filled per query
+  for (size_t j = 0; j < kOffAhead && j < np; ++j) {
+    __builtin_prefetch(offsets_[s.probe_table[j]] + s.probe_bucket[j]);
   }
-
-  // 3. Filter each group's entries on the remainder bits.
-  s.cands.clear();
-  for (size_t j = 0; j < np; ++j) {
-    if (j + 8 < np) __builtin_prefetch(entries_[s.probe_table[j + 8]] + s.lo[j + 8]);
-    const uint32_t len = s.hi[j] - s.lo[j];
+  for (size_t j = 0; j < np + kGroupAhead; ++j) {
+    if (j < np) {
+      if (j + kOffAhead < np) {
+        __builtin_prefetch(offsets_[s.probe_table[j + kOffAhead]] + s.probe_bucket[j + kOffAhead]);
+      }
+      const uint32_t* off = offsets_[s.probe_table[j]] + s.probe_bucket[j];
+      const uint32_t lo = off[0], hi = off[1];
+      s.lo[j] = lo;
+      s.hi[j] = hi;
+      const uint32_t* first = entries_[s.probe_table[j]] + lo;
+      __builtin_prefetch(first);
+      if (hi - lo > 16) __builtin_prefetch(first + 16);
+    }
+    if (j < kGroupAhead) continue;
+    const size_t p = j - kGroupAhead;
+    const uint32_t len = s.hi[p] - s.lo[p];
     if (len == 0) continue;
-    const int ti = s.probe_table[j];
-    const size_t at = s.cands.size();
-    s.cands.resize(at + len);
-    size_t k = FilterEntries(level, entries_[ti] + s.lo[j], len, params_.pos_bits, qrem[ti],
-                             s.probe_allowed[j], s.cands.data() + at);
-    s.cands.resize(at + k);
+    const int ti = s.probe_table[p];
+    if (s.cands.size() < nc + len) s.cands.resize(std::max(2 * s.cands.size(), nc + len + 1024));
+    nc += FilterEntries(level, entries_[ti] + s.lo[p], len, params_.pos_bits, qrem[ti],
+                        s.probe_allowed[p], s.cands.data() + nc);
   }
 
   // 4. Verify candidates on the full hash; the same hash may come from several tables.
   s.found.clear();
-  VerifyCandidates(level, hashes_, s.cands.data(), s.cands.size(), query, radius, &s.found);
+  VerifyCandidates(level, hashes_, s.cands.data(), nc, query, radius, &s.found);
   if (s.found.size() > 1) {
     std::sort(s.found.begin(), s.found.end(),
               [](const PosDist& a, const PosDist& b) { return a.pos < b.pos; });

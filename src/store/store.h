@@ -27,9 +27,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/hash256.h"
@@ -62,13 +64,15 @@ enum class Backend { kSqlite, kPostgres };
 // Which backend a --db value selects.
 Backend BackendFor(std::string_view db);
 
-// What AddSignals did.
-struct AddSignalsResult {
+// What a change set did.
+struct ChangeResult {
   int64_t added = 0;      // new signals (or tombstones brought back)
   int64_t merged = 0;     // already present: labels/quality merged in
   int64_t unchanged = 0;  // already present with nothing new
+  int64_t removed = 0;    // live signals tombstoned
   int64_t version = 0;    // bank version after the change (unchanged if nothing changed)
 };
+using AddSignalsResult = ChangeResult;  // the name of the first version of this interface
 
 // Which signals ListSignals / ForEachSignal return.
 struct SignalQuery {
@@ -128,18 +132,29 @@ class Store {
   static bool OrgCanRead(const Bank& bank, int64_t org_id);
 
   // --- signals ----------------------------------------------------------------------
-  // Adds signals in one transaction (all or nothing) as one bank version. Values must be
-  // canonical (CanonicalSignalValue) and labels canonical, else InvalidArgument and nothing
-  // changes. A signal already in the bank (same type and value) is merged: labels united,
-  // the higher quality kept; a tombstone is brought back. contributor_org_id: who
-  // contributed them (0 = the bank's owner).
-  virtual Result<AddSignalsResult> AddSignals(std::string_view actor, int64_t bank_id,
-                                              std::span<const SignalInput> signals,
-                                              int64_t contributor_org_id) = 0;
-  // Marks live signals removed (tombstones) as one bank version; returns how many were
-  // live. Unknown or already removed ones are ignored.
-  virtual Result<int64_t> RemoveSignals(std::string_view actor, int64_t bank_id,
-                                        std::span<const MediaSignal> signals) = 0;
+  // Applies one change set to a bank in one transaction (all or nothing) as one new bank
+  // version: adds `add`, then tombstones `remove`. Values and labels are checked and
+  // canonicalised (CanonicalSignalValue, CanonicalLabel); any bad one is InvalidArgument
+  // naming it ("signal 7: ...") and nothing changes. A signal already in the bank (same type
+  // and value) is merged, never doubled: labels united, the higher quality kept; a tombstone
+  // is brought back. Removing an unknown or already removed signal is not an error.
+  // contributor_org_id: who contributed the additions (0 = the bank's owner). A change set
+  // that changes nothing leaves the version (and the audit log) alone.
+  virtual Result<ChangeResult> ApplySignalChanges(std::string_view actor, int64_t bank_id,
+                                                  std::span<const SignalInput> add,
+                                                  std::span<const MediaSignal> remove,
+                                                  int64_t contributor_org_id) = 0;
+  Result<ChangeResult> AddSignals(std::string_view actor, int64_t bank_id,
+                                  std::span<const SignalInput> signals,
+                                  int64_t contributor_org_id) {
+    return ApplySignalChanges(actor, bank_id, signals, {}, contributor_org_id);
+  }
+  // Returns how many live signals were tombstoned.
+  Result<int64_t> RemoveSignals(std::string_view actor, int64_t bank_id,
+                                std::span<const MediaSignal> signals) {
+    VIGIL_ASSIGN_OR_RETURN(ChangeResult r, ApplySignalChanges(actor, bank_id, {}, signals, 0));
+    return r.removed;
+  }
   virtual Result<Signal> GetSignal(int64_t bank_id, SignalType type, std::string_view value) = 0;
   // Streams signals in id order; the callback returns false to stop early.
   virtual Status ForEachSignal(int64_t bank_id, const SignalQuery& query,

@@ -1,0 +1,1317 @@
+#include "server/service.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <charconv>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "media/image.h"
+#include "pipeline/media_hasher.h"
+#include "server/api_error.h"
+#include "server/multipart.h"
+#include "store/crypto.h"
+
+namespace vigil::server {
+namespace json = boost::json;
+using store::SignalType;
+
+namespace {
+
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// --- JSON request helpers ------------------------------------------------------------
+
+Result<json::object> ParseObject(const std::string& body) {
+  if (body.empty()) return Status::InvalidArgument("request body must be a JSON object");
+  boost::system::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 16;
+  json::value v = json::parse(body, ec, {}, opts);
+  if (ec) return Status::InvalidArgument("request body is not valid JSON: " + ec.message());
+  if (!v.is_object()) return Status::InvalidArgument("request body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+Result<std::string> OptString(const json::object& o, std::string_view key,
+                              std::string fallback = {}) {
+  auto* v = o.if_contains(key);
+  if (!v || v->is_null()) return fallback;
+  if (!v->is_string()) return Status::InvalidArgument("'" + std::string(key) + "' must be a string");
+  return std::string(v->as_string());
+}
+
+Result<std::string> RequireString(const json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  if (!v || !v->is_string() || v->as_string().empty()) {
+    return Status::InvalidArgument("'" + std::string(key) + "' is required (a non-empty string)");
+  }
+  return std::string(v->as_string());
+}
+
+Result<int64_t> OptInt(const json::object& o, std::string_view key, int64_t fallback) {
+  auto* v = o.if_contains(key);
+  if (!v || v->is_null()) return fallback;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64() && v->as_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
+    return static_cast<int64_t>(v->as_uint64());
+  }
+  return Status::InvalidArgument("'" + std::string(key) + "' must be an integer");
+}
+
+Result<const json::array*> OptArray(const json::object& o, std::string_view key) {
+  static const json::array kEmpty;
+  auto* v = o.if_contains(key);
+  if (!v || v->is_null()) return &kEmpty;
+  if (!v->is_array()) return Status::InvalidArgument("'" + std::string(key) + "' must be an array");
+  return &v->as_array();
+}
+
+Result<std::vector<std::string>> StringList(const json::object& o, std::string_view key) {
+  VIGIL_ASSIGN_OR_RETURN(const json::array* arr, OptArray(o, key));
+  std::vector<std::string> out;
+  for (const auto& v : *arr) {
+    if (!v.is_string()) {
+      return Status::InvalidArgument("'" + std::string(key) + "' must be an array of strings");
+    }
+    out.emplace_back(v.as_string());
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> CanonicalLabels(const std::vector<std::string>& in) {
+  std::vector<std::string> out;
+  for (const auto& l : in) {
+    VIGIL_ASSIGN_OR_RETURN(std::string c, store::CanonicalLabel(l));
+    out.push_back(std::move(c));
+  }
+  return store::MergeLabels(out, {});
+}
+
+Result<int64_t> ParseInt(std::string_view text, std::string_view what) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size()) {
+    return Status::InvalidArgument(std::string(what) + " must be an integer, got '" +
+                                   std::string(text) + "'");
+  }
+  return v;
+}
+
+Result<int64_t> QueryInt(const Request& r, const std::string& key, int64_t fallback, int64_t lo,
+                         int64_t hi) {
+  auto it = r.query.find(key);
+  if (it == r.query.end()) return fallback;
+  VIGIL_ASSIGN_OR_RETURN(int64_t v, ParseInt(it->second, "query parameter '" + key + "'"));
+  if (v < lo || v > hi) {
+    return Status::InvalidArgument("query parameter '" + key + "' must be in [" +
+                                   std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return v;
+}
+
+Result<bool> QueryBool(const Request& r, const std::string& key) {
+  auto it = r.query.find(key);
+  if (it == r.query.end()) return false;
+  if (it->second == "true" || it->second == "1" || it->second.empty()) return true;
+  if (it->second == "false" || it->second == "0") return false;
+  return Status::InvalidArgument("query parameter '" + key + "' must be true or false");
+}
+
+std::string QueryString(const Request& r, const std::string& key) {
+  auto it = r.query.find(key);
+  return it == r.query.end() ? std::string() : it->second;
+}
+
+Response JsonResponse(const json::value& v, int status = 200) {
+  return Response::Json(json::serialize(v), status);
+}
+
+// --- JSON views of the model ---------------------------------------------------------
+
+json::array ToJson(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+json::object UserJson(const store::User& u) {
+  return {{"id", u.id},       {"name", u.name}, {"email", u.email},
+          {"role", u.role},   {"org_id", u.org_id}, {"created_ms", u.created_ms}};
+}
+
+json::object TokenJson(const store::ApiToken& t) {
+  return {{"id", t.id},
+          {"user_id", t.user_id},
+          {"name", t.name},
+          {"created_ms", t.created_ms},
+          {"expires_ms", t.expires_ms},
+          {"revoked_ms", t.revoked_ms}};
+}
+
+json::object SignalJson(const store::Signal& s) {
+  return {{"id", s.id},
+          {"type", store::SignalTypeName(s.type)},
+          {"value", s.value},
+          {"quality", s.quality},
+          {"labels", ToJson(s.labels)},
+          {"contributor_org_id", s.contributor_org_id},
+          {"source_exchange", s.source_exchange},
+          {"added_ms", s.added_ms},
+          {"removed_ms", s.removed_ms},
+          {"version", s.version}};
+}
+
+json::object MediaSignalJson(const store::MediaSignal& s) {
+  json::object o{{"type", store::SignalTypeName(s.type)}, {"value", s.value}};
+  if (s.quality >= 0) o["quality"] = s.quality;
+  return o;
+}
+
+json::object EntryJson(const QueueEntry& q) {
+  json::array ids;
+  for (int64_t id : q.signal_ids) ids.emplace_back(id);
+  json::object o{{"item_id", q.item_id},
+                 {"state", ReviewStateName(q.state)},
+                 {"priority", q.priority},
+                 {"severity_tier", q.severity_tier},
+                 {"confidence", q.confidence},
+                 {"reach", q.reach},
+                 {"signal_ids", std::move(ids)},
+                 {"submitted_ms", q.submitted_ms}};
+  if (q.decided_ms) {
+    o["decided_by"] = q.decided_by;
+    o["decided_ms"] = q.decided_ms;
+    o["labels"] = ToJson(q.labels);
+    o["tier"] = q.tier;
+    o["note"] = q.note;
+  }
+  return o;
+}
+
+json::object AuditJson(const store::AuditEntry& e) {
+  return {{"seq", e.seq},         {"at_ms", e.at_ms},   {"actor", e.actor},
+          {"action", e.action},   {"target", e.target}, {"before", e.before},
+          {"after", e.after},     {"details", e.details}, {"prev_hash", e.prev_hash},
+          {"hash", e.hash}};
+}
+
+std::string_view MimeFor(const std::filesystem::path& p) {
+  auto ext = p.extension().string();
+  if (ext == ".html" || ext == ".htm") return "text/html; charset=utf-8";
+  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".json") return "application/json";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".png") return "image/png";
+  if (ext == ".ico") return "image/x-icon";
+  if (ext == ".woff2") return "font/woff2";
+  if (ext == ".txt") return "text/plain; charset=utf-8";
+  return "application/octet-stream";
+}
+
+constexpr std::string_view kPlaceholderPage =
+    "<!doctype html><html><head><meta charset=\"utf-8\"><title>vigil</title></head>"
+    "<body><h1>vigil</h1><p>The API is at <code>/api/v1</code> (see docs/openapi.yaml). "
+    "The web console is not installed: start <code>vigil serve --static DIR</code> to "
+    "serve it.</p></body></html>";
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// The route handlers. A nested class so they reach the Service's state without widening
+// its public interface.
+class Service::Handlers {
+ public:
+  explicit Handlers(Service& s) : s_(s) {}
+
+  // --- scoping helpers ---------------------------------------------------------------
+
+  bool CanRead(int64_t bank_id, int64_t org_id) const {
+    std::shared_lock lock(s_.cache_mu_);
+    auto it = s_.banks_.find(bank_id);
+    return it != s_.banks_.end() && store::Store::OrgCanRead(it->second, org_id);
+  }
+
+  std::string OrgName(int64_t org_id) {
+    if (org_id == 0) return {};
+    {
+      std::shared_lock lock(s_.cache_mu_);
+      auto it = s_.org_names_.find(org_id);
+      if (it != s_.org_names_.end()) return it->second;
+    }
+    auto org = s_.WithStore([&](store::Store& st) { return st.GetOrganisation(org_id); });
+    if (!org.ok()) return {};
+    std::unique_lock lock(s_.cache_mu_);
+    s_.org_names_[org_id] = org->name;
+    return org->name;
+  }
+
+  void CacheBank(const store::Bank& b) {
+    std::unique_lock lock(s_.cache_mu_);
+    s_.banks_[b.id] = b;
+  }
+
+  std::optional<store::Bank> CachedBank(int64_t id) const {
+    std::shared_lock lock(s_.cache_mu_);
+    auto it = s_.banks_.find(id);
+    if (it == s_.banks_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  static Status BankNotFound(std::string_view name) {
+    return Status::NotFound("bank '" + std::string(name) + "' not found");
+  }
+
+  // The bank if the caller's organisation may read it; NotFound (the same answer as for a
+  // bank that does not exist) otherwise.
+  Result<store::Bank> ReadableBank(std::string_view name, const Principal& p) {
+    auto bank = s_.WithStore([&](store::Store& st) { return st.FindBank(name); });
+    if (!bank.ok()) {
+      if (bank.status().code() == StatusCode::kNotFound) return BankNotFound(name);
+      return bank.status();
+    }
+    if (!store::Store::OrgCanRead(*bank, p.user.org_id)) return BankNotFound(name);
+    CacheBank(*bank);
+    return bank;
+  }
+
+  Result<store::Bank> WritableBank(std::string_view name, const Principal& p) {
+    VIGIL_ASSIGN_OR_RETURN(store::Bank bank, ReadableBank(name, p));
+    if (bank.owner_org_id != p.user.org_id) {
+      return Status::PermissionDenied("bank '" + bank.name +
+                                      "' belongs to another organisation; only its owner "
+                                      "changes it");
+    }
+    return bank;
+  }
+
+  json::object BankJson(const store::Bank& b, const Principal& p) {
+    json::object o{{"id", b.id},
+                   {"name", b.name},
+                   {"owner_org_id", b.owner_org_id},
+                   {"owner_org", OrgName(b.owner_org_id)},
+                   {"scope", store::SharingScopeName(b.scope)},
+                   {"description", b.description},
+                   {"version", b.version},
+                   {"created_ms", b.created_ms},
+                   {"updated_ms", b.updated_ms}};
+    // Who else a bank is shared with is the owner's business only.
+    if (b.owner_org_id == p.user.org_id) {
+      json::array shared;
+      for (int64_t id : b.shared_with) shared.emplace_back(OrgName(id));
+      o["shared_with"] = std::move(shared);
+    }
+    return o;
+  }
+
+  // Where a match came from: bank, signal, labels, distance, contributing organisation.
+  json::object ProvenanceJson(const SignalInfo& s, int distance) {
+    auto bank = CachedBank(s.bank_id);
+    int64_t contributor = s.contributor_org_id;
+    if (contributor == 0 && bank) contributor = bank->owner_org_id;
+    return {{"signal_id", s.id},
+            {"type", store::SignalTypeName(s.type)},
+            {"value", s.value},
+            {"distance", distance},
+            {"bank_id", s.bank_id},
+            {"bank", bank ? bank->name : std::string()},
+            {"labels", ToJson(s.labels)},
+            {"contributor_org_id", contributor},
+            {"contributor_org", OrgName(contributor)},
+            {"source_exchange", s.source_exchange},
+            {"false_positive_reports", s_.queue_.FalsePositives(s.id)}};
+  }
+
+  // --- matching ----------------------------------------------------------------------
+
+  struct QuerySignal {
+    SignalType type;
+    std::string value;
+    int quality = -1;
+  };
+
+  std::vector<SignalHit> MatchOne(const QuerySignal& q, int max_distance, const Principal& p,
+                                  const std::vector<int64_t>& only_banks) {
+    int64_t org = p.user.org_id;
+    return s_.matcher_.Match(q.type, q.value, max_distance, [&](int64_t bank_id) {
+      if (!only_banks.empty() &&
+          std::find(only_banks.begin(), only_banks.end(), bank_id) == only_banks.end()) {
+        return false;
+      }
+      return CanRead(bank_id, org);
+    });
+  }
+
+  Result<int> MaxDistance(const Request& r) {
+    return QueryInt(r, "max_distance", s_.options_.default_pdq_max_distance, 0, kMaxPdqDistance);
+  }
+
+  // --- media -------------------------------------------------------------------------
+
+  struct Hashed {
+    pipeline::ImageHashes hashes;
+    size_t bytes = 0;
+    std::vector<QuerySignal> signals;
+  };
+
+  Result<Hashed> HashUpload(const Request& r) {
+    std::string_view media = r.body;
+    if (r.content_type.rfind("multipart/", 0) == 0) {
+      VIGIL_ASSIGN_OR_RETURN(media, MultipartMedia(r.body, r.content_type));
+    }
+    if (media.empty()) {
+      return Status::InvalidArgument("no media: send the file as the body or a multipart part");
+    }
+    pipeline::ImageHashOptions opts;
+    auto span = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(media.data()),
+                                         media.size());
+    VIGIL_ASSIGN_OR_RETURN(pipeline::ImageHashes h, pipeline::HashImageBytes(span, opts));
+    Hashed out;
+    out.bytes = media.size();
+    out.signals.push_back({SignalType::kPdq, h.pdq.hash.ToHex(), h.pdq.quality});
+    out.signals.push_back({SignalType::kMd5, h.md5, -1});
+    out.signals.push_back({SignalType::kSha256, h.sha256, -1});
+    out.hashes = std::move(h);
+    return out;
+  }
+
+  static json::object MediaJson(const Hashed& h) {
+    return {{"kind", "image"},
+            {"format", media::FormatName(h.hashes.format)},
+            {"width", h.hashes.width},
+            {"height", h.hashes.height},
+            {"bytes", h.bytes}};
+  }
+
+  static json::array SignalsJson(const std::vector<QuerySignal>& sigs) {
+    json::array a;
+    for (const auto& s : sigs) {
+      json::object o{{"type", store::SignalTypeName(s.type)}, {"value", s.value}};
+      if (s.quality >= 0) o["quality"] = s.quality;
+      a.push_back(std::move(o));
+    }
+    return a;
+  }
+
+  // --- items -------------------------------------------------------------------------
+
+  struct ItemMedia {
+    std::string kind = "image";
+    std::string uri;
+    std::string sha256;
+    std::vector<QuerySignal> signals;
+  };
+
+  struct Submission {
+    std::string source, url, account, language;
+    int64_t posted_ms = 0;
+    int64_t reach = 0;
+    std::vector<ItemMedia> media;
+  };
+
+  // Stores the item, records its matches, queues it for review when anything matched,
+  // and audits the submission. Returns the response body.
+  Result<json::object> Submit(const Submission& sub, int max_distance, const Principal& p) {
+    store::Item item;
+    item.source = sub.source.empty() ? "api:" + p.user.name : sub.source;
+    item.url = sub.url;
+    item.account = sub.account;
+    item.language = sub.language;
+    item.posted_ms = sub.posted_ms;
+    item.collected_ms = s_.options_.now_ms();
+    for (const auto& m : sub.media) {
+      store::Media media;
+      media.kind = m.kind;
+      media.uri = m.uri;
+      media.sha256 = m.sha256;
+      for (const auto& q : m.signals) media.signals.push_back({q.type, q.value, q.quality});
+      item.media.push_back(std::move(media));
+    }
+    // Match before storing: a failed match must not leave a half-recorded item.
+    std::vector<std::vector<SignalHit>> hits(sub.media.size());
+    for (size_t i = 0; i < sub.media.size(); ++i) {
+      for (const auto& q : sub.media[i].signals) {
+        auto h = MatchOne(q, max_distance, p, {});
+        hits[i].insert(hits[i].end(), h.begin(), h.end());
+      }
+    }
+    std::vector<int64_t> signal_ids;
+    std::vector<std::string> labels;
+    double confidence = 0;
+    json::array matches_json;
+    for (size_t i = 0; i < hits.size(); ++i) {
+      for (const auto& h : hits[i]) {
+        double c = h.info.type == SignalType::kPdq
+                       ? std::max(0.05, 1.0 - static_cast<double>(h.distance) / 64.0)
+                       : 1.0;
+        confidence = std::max(confidence, c);
+        labels = store::MergeLabels(labels, h.info.labels);
+        if (std::find(signal_ids.begin(), signal_ids.end(), h.info.id) == signal_ids.end()) {
+          signal_ids.push_back(h.info.id);
+        }
+        matches_json.push_back(ProvenanceJson(h.info, h.distance));
+      }
+    }
+    int tier = SeverityTier(labels);
+    bool queued = !signal_ids.empty();
+    json::array ids_json;
+    for (int64_t id : signal_ids) ids_json.emplace_back(id);
+    store::AuditEntry entry;
+    auto stored = s_.WithStore([&](store::Store& st) -> Result<store::Item> {
+      VIGIL_ASSIGN_OR_RETURN(store::Item it, st.AddItem(p.actor(), item));
+      for (size_t i = 0; i < hits.size() && i < it.media.size(); ++i) {
+        for (const auto& h : hits[i]) {
+          store::Match m;
+          m.item_id = it.id;
+          m.media_id = it.media[i].id;
+          m.signal_id = h.info.id;
+          m.distance = h.distance;
+          m.matched_ms = item.collected_ms;
+          VIGIL_RETURN_IF_ERROR(st.RecordMatch(p.actor(), m).status());
+        }
+      }
+      json::object details{{"org_id", p.user.org_id},  {"queued", queued},
+                           {"severity_tier", tier},     {"confidence", confidence},
+                           {"reach", sub.reach},        {"signal_ids", ids_json}};
+      VIGIL_ASSIGN_OR_RETURN(entry, st.AppendAudit(p.actor(), "item.submit",
+                                                   "item:" + std::to_string(it.id), "", "",
+                                                   json::serialize(details)));
+      return it;
+    });
+    VIGIL_RETURN_IF_ERROR(stored.status());
+    s_.queue_.Apply(entry);
+    json::object out{{"item_id", stored->id},
+                     {"matches", std::move(matches_json)},
+                     {"queued", queued}};
+    if (queued) out["priority"] = PriorityScore(tier, confidence, sub.reach);
+    return out;
+  }
+
+  // The item if the caller's organisation submitted it; NotFound otherwise.
+  Result<int64_t> OwnItem(const std::string& id_text, const Principal& p) {
+    VIGIL_ASSIGN_OR_RETURN(int64_t id, ParseInt(id_text, "item id"));
+    if (id <= 0 || s_.queue_.OwnerOf(id) != p.user.org_id) {
+      return Status::NotFound("item " + id_text + " not found");
+    }
+    return id;
+  }
+
+  Result<json::array> ItemMatchesJson(int64_t item_id, const Principal& p) {
+    VIGIL_ASSIGN_OR_RETURN(std::vector<store::Match> matches,
+                           s_.WithStore([&](store::Store& st) { return st.ListMatches(item_id); }));
+    json::array out;
+    for (const auto& m : matches) {
+      auto info = s_.matcher_.Get(m.signal_id);
+      // A bank unshared since the match stops showing its signals.
+      if (!info || !CanRead(info->bank_id, p.user.org_id)) continue;
+      json::object o = ProvenanceJson(*info, m.distance);
+      o["match_id"] = m.id;
+      o["media_id"] = m.media_id;
+      o["matched_ms"] = m.matched_ms;
+      out.push_back(std::move(o));
+    }
+    return out;
+  }
+
+  Result<json::object> ItemJson(int64_t id, const Principal& p) {
+    VIGIL_ASSIGN_OR_RETURN(store::Item item,
+                           s_.WithStore([&](store::Store& st) { return st.GetItem(id); }));
+    json::array media;
+    for (const auto& m : item.media) {
+      json::array sigs;
+      for (const auto& s : m.signals) sigs.push_back(MediaSignalJson(s));
+      media.push_back(json::object{{"id", m.id},
+                                   {"kind", m.kind},
+                                   {"uri", m.uri},
+                                   {"sha256", m.sha256},
+                                   {"signals", std::move(sigs)}});
+    }
+    json::object o{{"id", item.id},
+                   {"source", item.source},
+                   {"url", item.url},
+                   {"account", item.account},
+                   {"posted_ms", item.posted_ms},
+                   {"language", item.language},
+                   {"collected_ms", item.collected_ms},
+                   {"media", std::move(media)}};
+    if (auto q = s_.queue_.Get(id); q && q->queued) o["review"] = EntryJson(*q);
+    VIGIL_ASSIGN_OR_RETURN(json::array matches, ItemMatchesJson(id, p));
+    o["matches"] = std::move(matches);
+    return o;
+  }
+
+  // --- users -------------------------------------------------------------------------
+
+  Result<store::User> OwnUser(const std::string& name, const Principal& p) {
+    auto u = s_.WithStore([&](store::Store& st) { return st.FindUser(name); });
+    if (!u.ok() || u->org_id != p.user.org_id) {
+      if (!u.ok() && u.status().code() != StatusCode::kNotFound) return u.status();
+      return Status::NotFound("user '" + name + "' not found");
+    }
+    return u;
+  }
+
+  // The organisation of an audit actor "user:<name>", 0 if not a user.
+  int64_t ActorOrg(const std::string& actor, std::unordered_map<std::string, int64_t>& cache) {
+    if (actor.rfind("user:", 0) != 0) return 0;
+    auto it = cache.find(actor);
+    if (it != cache.end()) return it->second;
+    auto u = s_.store_->FindUser(actor.substr(5));  // store mutex held by the caller
+    int64_t org = u.ok() ? u->org_id : 0;
+    cache[actor] = org;
+    return org;
+  }
+
+  Service& s_;
+};
+
+// ---------------------------------------------------------------------------------------
+
+Service::Service(std::unique_ptr<store::Store> store, ServiceOptions options)
+    : store_(std::move(store)),
+      options_(std::move(options)),
+      limiter_(options_.rate_limit_per_second, options_.rate_limit_burst),
+      token_cache_(options_.token_cache_ttl),
+      handlers_(std::make_unique<Handlers>(*this)) {
+  if (!options_.now_ms) options_.now_ms = SystemNowMs;
+}
+
+Service::~Service() = default;
+
+Result<std::unique_ptr<Service>> Service::Create(std::unique_ptr<store::Store> store,
+                                                 ServiceOptions options) {
+  std::unique_ptr<Service> s(new Service(std::move(store), std::move(options)));
+  VIGIL_RETURN_IF_ERROR(s->matcher_.Load(*s->store_));
+  VIGIL_RETURN_IF_ERROR(s->queue_.Replay(*s->store_));
+  VIGIL_ASSIGN_OR_RETURN(auto banks, s->store_->ListBanks());
+  for (auto& b : banks) s->banks_[b.id] = b;
+  VIGIL_ASSIGN_OR_RETURN(auto orgs, s->store_->ListOrganisations());
+  for (auto& o : orgs) s->org_names_[o.id] = o.name;
+  s->BuildRoutes();
+  return s;
+}
+
+Result<Principal> Service::Authenticate(const Request& request) {
+  VIGIL_ASSIGN_OR_RETURN(std::string secret, BearerSecret(request.authorization));
+  Principal p;
+  p.token_key = store::Sha256Hex(secret);
+  if (auto cached = token_cache_.Get(p.token_key)) {
+    p.user = *cached;
+  } else {
+    auto user = WithStore([&](store::Store& st) { return st.AuthenticateToken(secret); });
+    if (!user.ok()) {
+      if (user.status().code() == StatusCode::kUnauthenticated ||
+          user.status().code() == StatusCode::kNotFound) {
+        return Status::Unauthenticated("invalid, expired or revoked token");
+      }
+      return user.status();
+    }
+    p.user = *user;
+    token_cache_.Put(p.token_key, p.user);
+  }
+  auto role = ParseRole(p.user.role);
+  if (!role.ok()) {
+    return Status::PermissionDenied("user '" + p.user.name + "' has no API role");
+  }
+  p.role = *role;
+  return p;
+}
+
+void Service::Record(const std::string& route, int status, double seconds) {
+  std::lock_guard lock(metrics_mu_);
+  ++requests_[{route, status}];
+  size_t b = 0;
+  while (b < std::size(kLatencyBuckets) && seconds > kLatencyBuckets[b]) ++b;
+  ++latency_counts_[b];
+  latency_sum_ += seconds;
+  ++latency_count_;
+}
+
+std::string Service::MetricsText() const {
+  std::ostringstream out;
+  out << "# HELP vigil_http_requests_total HTTP requests by route and status.\n"
+         "# TYPE vigil_http_requests_total counter\n";
+  std::lock_guard lock(metrics_mu_);
+  for (const auto& [key, n] : requests_) {
+    out << "vigil_http_requests_total{route=\"" << key.first << "\",status=\"" << key.second
+        << "\"} " << n << "\n";
+  }
+  out << "# HELP vigil_http_request_duration_seconds Time to handle a request.\n"
+         "# TYPE vigil_http_request_duration_seconds histogram\n";
+  int64_t cumulative = 0;
+  for (size_t i = 0; i < std::size(kLatencyBuckets); ++i) {
+    cumulative += latency_counts_[i];
+    out << "vigil_http_request_duration_seconds_bucket{le=\"" << kLatencyBuckets[i] << "\"} "
+        << cumulative << "\n";
+  }
+  cumulative += latency_counts_[std::size(kLatencyBuckets)];
+  out << "vigil_http_request_duration_seconds_bucket{le=\"+Inf\"} " << cumulative << "\n"
+      << "vigil_http_request_duration_seconds_sum " << latency_sum_ << "\n"
+      << "vigil_http_request_duration_seconds_count " << latency_count_ << "\n";
+  out << "# TYPE vigil_http_connections_open gauge\nvigil_http_connections_open "
+      << transport_.connections_open.load() << "\n"
+      << "# TYPE vigil_http_connections_total counter\nvigil_http_connections_total "
+      << transport_.connections_total.load() << "\n"
+      << "# TYPE vigil_http_timeouts_total counter\nvigil_http_timeouts_total "
+      << transport_.timeouts_total.load() << "\n"
+      << "# TYPE vigil_http_bad_requests_total counter\nvigil_http_bad_requests_total "
+      << transport_.bad_requests_total.load() << "\n"
+      << "# TYPE vigil_match_signals gauge\nvigil_match_signals " << matcher_.live_signals()
+      << "\n";
+  return out.str();
+}
+
+Response Service::StaticFile(const std::string& path) const {
+  namespace fs = std::filesystem;
+  auto not_found = [] {
+    return Response::Json(ErrorJson(kCodeRouteNotFound, "no such file"), 404);
+  };
+  if (options_.static_dir.empty()) {
+    if (path != "/" && path != "/index.html") return not_found();
+    Response r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = std::string(kPlaceholderPage);
+    return r;
+  }
+  // Only plain relative segments: no "..", no hidden files, no absolute escapes.
+  fs::path rel;
+  for (auto seg : SplitPath(path)) {
+    if (seg.empty() || seg.front() == '.' || seg.find('\\') != std::string_view::npos) {
+      return not_found();
+    }
+    rel /= std::string(seg);
+  }
+  fs::path full = fs::path(options_.static_dir) / rel;
+  std::error_code ec;
+  if (fs::is_directory(full, ec)) full /= "index.html";
+  if (!fs::is_regular_file(full, ec)) return not_found();
+  std::ifstream in(full, std::ios::binary);
+  if (!in) return not_found();
+  Response r;
+  r.content_type = std::string(MimeFor(full));
+  r.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return r;
+}
+
+Response Service::Handle(const Request& request) {
+  auto start = std::chrono::steady_clock::now();
+  std::string route_name = "unmatched";
+  auto finish = [&](Response r) {
+    Record(route_name, r.status,
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return r;
+  };
+  auto fail = [&](int http, std::string_view code, std::string_view message) {
+    return finish(Response::Json(ErrorJson(code, message), http));
+  };
+  auto found = router_.Match(request.method, request.path);
+  if (!found.route) {
+    bool api = request.path.rfind("/api/", 0) == 0 || request.path == "/api";
+    if (!api && (request.method == "GET" || request.method == "HEAD") && !found.path_known) {
+      route_name = "static";
+      return finish(StaticFile(request.path));
+    }
+    if (found.path_known) {
+      return fail(405, kCodeMethodNotAllowed,
+                  request.method + " is not allowed on " + request.path);
+    }
+    return fail(404, kCodeRouteNotFound, "no route for " + request.path);
+  }
+  const Route& route = *found.route;
+  route_name = route.method + " " + route.pattern;
+  std::optional<Principal> principal;
+  if (!route.is_public) {
+    auto p = Authenticate(request);
+    if (!p.ok()) {
+      ApiError e = ErrorFromStatus(p.status());
+      Response r = Response::Json(ErrorJson(e.code, e.message), e.http_status);
+      if (e.http_status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return finish(std::move(r));
+    }
+    if (!limiter_.Allow(p->token_key)) {
+      Response r = Response::Json(
+          ErrorJson(kCodeRateLimited, "too many requests for this token; slow down"), 429);
+      r.headers.emplace_back("Retry-After", "1");
+      return finish(std::move(r));
+    }
+    if (!RoleAllows(p->role, route.permission)) {
+      return fail(403, StatusCodeName(StatusCode::kPermissionDenied),
+                  "role '" + std::string(RoleName(p->role)) + "' may not " +
+                      std::string(PermissionName(route.permission)));
+    }
+    principal = std::move(*p);
+  }
+  RouteContext ctx{request, principal ? &*principal : nullptr, std::move(found.params)};
+  Result<Response> result = Status::Internal("handler did not run");
+  try {
+    result = route.handler(ctx);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vigil: serve: %s %s: unexpected exception: %s\n",
+                 request.method.c_str(), request.path.c_str(), e.what());
+    result = Status::Internal(e.what());
+  }
+  if (!result.ok()) {
+    ApiError e = ErrorFromStatus(result.status());
+    if (e.http_status >= 500) {
+      std::fprintf(stderr, "vigil: serve: %s %s: %s\n", request.method.c_str(),
+                   request.path.c_str(), result.status().ToString().c_str());
+    }
+    return fail(e.http_status, e.code, e.message);
+  }
+  return finish(std::move(*result));
+}
+
+// ---------------------------------------------------------------------------------------
+// The route table. Keep docs/openapi.yaml in step: spec_test.cpp checks both ways.
+
+void Service::BuildRoutes() {
+  auto add = [&](std::string method, std::string pattern, Permission perm, Handler fn) {
+    router_.Add(Route{std::move(method), std::move(pattern), false, perm, std::move(fn)});
+  };
+  auto add_public = [&](std::string method, std::string pattern, Handler fn) {
+    router_.Add(Route{std::move(method), std::move(pattern), true, Permission::kSelf,
+                      std::move(fn)});
+  };
+  using P = Permission;
+
+  // --- public ----------------------------------------------------------------------
+  add_public("GET", "/healthz", [](const RouteContext&) -> Result<Response> {
+    return Response::Json(R"({"status":"ok"})");
+  });
+  add_public("GET", "/readyz", [this](const RouteContext&) -> Result<Response> {
+    auto v = WithStore([](store::Store& st) { return st.SchemaVersion(); });
+    if (!v.ok()) return Status::Unavailable("store not reachable: " + v.status().message());
+    return Response::Json(R"({"status":"ready"})");
+  });
+  add_public("GET", "/metrics", [this](const RouteContext&) -> Result<Response> {
+    Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = MetricsText();
+    return r;
+  });
+  add_public("GET", "/", [this](const RouteContext&) -> Result<Response> {
+    return StaticFile("/");
+  });
+
+  // --- self ------------------------------------------------------------------------
+  add("GET", "/api/v1/whoami", P::kSelf, [&h = *handlers_](const RouteContext& c) -> Result<Response> {
+    const Principal& p = *c.principal;
+    json::array perms;
+    for (int i = 0; i <= static_cast<int>(P::kUserAdmin); ++i) {
+      if (RoleAllows(p.role, static_cast<P>(i))) perms.emplace_back(PermissionName(static_cast<P>(i)));
+    }
+    json::object o{{"user", UserJson(p.user)},
+                   {"organisation", json::object{{"id", p.user.org_id},
+                                                 {"name", h.OrgName(p.user.org_id)}}},
+                   {"role", RoleName(p.role)},
+                   {"permissions", std::move(perms)}};
+    return JsonResponse(o);
+  });
+  add("GET", "/api/v1/labels", P::kSelf, [this](const RouteContext&) -> Result<Response> {
+    VIGIL_ASSIGN_OR_RETURN(auto labels, WithStore([](store::Store& st) { return st.ListLabels(); }));
+    json::array a;
+    for (const auto& l : labels) {
+      a.push_back(json::object{{"name", l.name},
+                               {"dimension", store::LabelDimensionName(l.dimension)},
+                               {"description", l.description}});
+    }
+    return JsonResponse(json::object{{"labels", std::move(a)}});
+  });
+
+  // --- users and tokens (admin) -------------------------------------------------------
+  add("POST", "/api/v1/users", P::kUserAdmin, [this](const RouteContext& c) -> Result<Response> {
+    VIGIL_ASSIGN_OR_RETURN(json::object body, ParseObject(c.request.body));
+    store::User u;
+    VIGIL_ASSIGN_OR_RETURN(u.name, RequireString(body, "name"));
+    VIGIL_ASSIGN_OR_RETURN(u.email, OptString(body, "email"));
+    VIGIL_ASSIGN_OR_RETURN(u.role, RequireString(body, "role"));
+    VIGIL_RETURN_IF_ERROR(ParseRole(u.role).status());
+    u.org_id = c.principal->user.org_id;
+    VIGIL_ASSIGN_OR_RETURN(store::User created, WithStore([&](store::Store& st) {
+                             return st.CreateUser(c.principal->actor(), u);
+                           }));
+    return JsonResponse(UserJson(created), 201);
+  });
+  add("GET", "/api/v1/users/{name}", P::kUserAdmin,
+      [&h = *handlers_](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(store::User u, h.OwnUser(c.Param("name"), *c.principal));
+        return JsonResponse(UserJson(u));
+      });
+  add("POST", "/api/v1/users/{name}/tokens", P::kUserAdmin,
+      [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(store::User u, h.OwnUser(c.Param("name"), *c.principal));
+        json::object body;
+        if (!c.request.body.empty()) {
+          VIGIL_ASSIGN_OR_RETURN(body, ParseObject(c.request.body));
+        }
+        VIGIL_ASSIGN_OR_RETURN(std::string name, OptString(body, "name", "api"));
+        VIGIL_ASSIGN_OR_RETURN(int64_t expires, OptInt(body, "expires_ms", 0));
+        VIGIL_ASSIGN_OR_RETURN(store::NewApiToken t, WithStore([&](store::Store& st) {
+                                 return st.CreateApiToken(c.principal->actor(), u.id, name,
+                                                          expires);
+                               }));
+        return JsonResponse(json::object{{"token", TokenJson(t.token)}, {"secret", t.secret}},
+                            201);
+      });
+  add("GET", "/api/v1/users/{name}/tokens", P::kUserAdmin,
+      [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(store::User u, h.OwnUser(c.Param("name"), *c.principal));
+        VIGIL_ASSIGN_OR_RETURN(auto tokens,
+                               WithStore([&](store::Store& st) { return st.ListApiTokens(u.id); }));
+        json::array a;
+        for (const auto& t : tokens) a.push_back(TokenJson(t));
+        return JsonResponse(json::object{{"tokens", std::move(a)}});
+      });
+  add("DELETE", "/api/v1/users/{name}/tokens/{id}", P::kUserAdmin,
+      [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(store::User u, h.OwnUser(c.Param("name"), *c.principal));
+        VIGIL_ASSIGN_OR_RETURN(int64_t id, ParseInt(c.Param("id"), "token id"));
+        Status st = WithStore([&](store::Store& s) -> Status {
+          VIGIL_ASSIGN_OR_RETURN(auto tokens, s.ListApiTokens(u.id));
+          bool mine = std::any_of(tokens.begin(), tokens.end(),
+                                  [&](const store::ApiToken& t) { return t.id == id; });
+          if (!mine) return Status::NotFound("token " + c.Param("id") + " not found");
+          return s.RevokeApiToken(c.principal->actor(), id);
+        });
+        VIGIL_RETURN_IF_ERROR(st);
+        token_cache_.Clear();
+        return JsonResponse(json::object{{"revoked", id}});
+      });
+
+  // --- hashing and matching -------------------------------------------------------------
+  add("POST", "/api/v1/hash", P::kHash, [&h = *handlers_](const RouteContext& c) -> Result<Response> {
+    VIGIL_ASSIGN_OR_RETURN(auto hashed, h.HashUpload(c.request));
+    return JsonResponse(json::object{{"media", Handlers::MediaJson(hashed)},
+                                     {"signals", Handlers::SignalsJson(hashed.signals)}});
+  });
+  add("POST", "/api/v1/match", P::kMatch, [&h = *handlers_](const RouteContext& c) -> Result<Response> {
+    VIGIL_ASSIGN_OR_RETURN(json::object body, ParseObject(c.request.body));
+    VIGIL_ASSIGN_OR_RETURN(int64_t max_distance,
+                           OptInt(body, "max_distance", h.s_.options_.default_pdq_max_distance));
+    if (max_distance < 0 || max_distance > kMaxPdqDistance) {
+      return Status::InvalidArgument("'max_distance' must be in [0, 64]");
+    }
+    VIGIL_ASSIGN_OR_RETURN(const json::array* sigs, OptArray(body, "signals"));
+    if (sigs->empty()) return Status::InvalidArgument("'signals' must list at least one signal");
+    if (sigs->size() > kMaxSignalsPerMatchRequest) {
+      return Status::InvalidArgument("at most 1000 signals per match request");
+    }
+    VIGIL_ASSIGN_OR_RETURN(std::vector<std::string> bank_names, StringList(body, "banks"));
+    std::vector<int64_t> only;
+    for (const auto& n : bank_names) {
+      VIGIL_ASSIGN_OR_RETURN(store::Bank b, h.ReadableBank(n, *c.principal));
+      only.push_back(b.id);
+    }
+    json::array results;
+    for (const auto& v : *sigs) {
+      if (!v.is_object()) return Status::InvalidArgument("each signal must be an object");
+      VIGIL_ASSIGN_OR_RETURN(std::string type_name, RequireString(v.as_object(), "type"));
+      VIGIL_ASSIGN_OR_RETURN(std::string value, RequireString(v.as_object(), "value"));
+      VIGIL_ASSIGN_OR_RETURN(SignalType type, store::ParseSignalType(type_name));
+      VIGIL_ASSIGN_OR_RETURN(std::string canon, store::CanonicalSignalValue(type, value));
+      json::array matches;
+      for (const auto& hit : h.MatchOne({type, canon}, static_cast<int>(max_distance),
+                                        *c.principal, only)) {
+        matches.push_back(h.ProvenanceJson(hit.info, hit.distance));
+      }
+      results.push_back(json::object{{"type", store::SignalTypeName(type)},
+                                     {"value", canon},
+                                     {"matches", std::move(matches)}});
+    }
+    return JsonResponse(json::object{{"results", std::move(results)}});
+  });
+  auto media_match = [&h = *handlers_](const RouteContext& c, bool allow_record) -> Result<Response> {
+    VIGIL_ASSIGN_OR_RETURN(int max_distance, h.MaxDistance(c.request));
+    VIGIL_ASSIGN_OR_RETURN(bool record, QueryBool(c.request, "record"));
+    VIGIL_ASSIGN_OR_RETURN(int64_t reach,
+                           QueryInt(c.request, "reach", 0, 0, int64_t{1} << 50));
+    if (record && !allow_record) {
+      return Status::InvalidArgument("'record' is only accepted by /api/v1/hash-and-match");
+    }
+    if (record && !RoleAllows(c.principal->role, P::kItemSubmit)) {
+      return Status::PermissionDenied("role '" + std::string(RoleName(c.principal->role)) +
+                                      "' may not record items");
+    }
+    VIGIL_ASSIGN_OR_RETURN(auto hashed, h.HashUpload(c.request));
+    json::object out{{"media", Handlers::MediaJson(hashed)},
+                     {"signals", Handlers::SignalsJson(hashed.signals)}};
+    if (record) {
+      Handlers::Submission sub;
+      sub.url = QueryString(c.request, "url");
+      sub.account = QueryString(c.request, "account");
+      sub.reach = reach;
+      Handlers::ItemMedia m;
+      m.sha256 = hashed.hashes.sha256;
+      m.signals = hashed.signals;
+      sub.media.push_back(std::move(m));
+      VIGIL_ASSIGN_OR_RETURN(json::object r, h.Submit(sub, max_distance, *c.principal));
+      for (auto& [k, v] : r) out[k] = std::move(v);
+      return JsonResponse(out, 201);
+    }
+    json::array matches;
+    for (const auto& q : hashed.signals) {
+      for (const auto& hit : h.MatchOne(q, max_distance, *c.principal, {})) {
+        matches.push_back(h.ProvenanceJson(hit.info, hit.distance));
+      }
+    }
+    out["matches"] = std::move(matches);
+    return JsonResponse(out);
+  };
+  add("POST", "/api/v1/match/media", P::kMatch,
+      [media_match](const RouteContext& c) { return media_match(c, false); });
+  add("POST", "/api/v1/hash-and-match", P::kMatch,
+      [media_match](const RouteContext& c) { return media_match(c, true); });
+
+  // --- banks ------------------------------------------------------------------------
+  add("GET", "/api/v1/banks", P::kBankRead, [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
+    VIGIL_ASSIGN_OR_RETURN(auto banks, WithStore([](store::Store& st) { return st.ListBanks(); }));
+    json::array a;
+    for (const auto& b : banks) {
+      h.CacheBank(b);
+      if (store::Store::OrgCanRead(b, c.principal->user.org_id)) {
+        a.push_back(h.BankJson(b, *c.principal));
+      }
+    }
+    return JsonResponse(json::object{{"banks", std::move(a)}});
+  });
+  auto sharing_from = [this](const json::object& body, store::SharingScope* scope,
+                             std::vector<int64_t>* shared) -> Status {
+    if (auto* v = body.if_contains("scope"); v && !v->is_null()) {
+      if (!v->is_string()) return Status::InvalidArgument("'scope' must be a string");
+      VIGIL_ASSIGN_OR_RETURN(*scope, store::ParseSharingScope(v->as_string()));
+    }
+    if (body.contains("shared_with")) {
+      VIGIL_ASSIGN_OR_RETURN(std::vector<std::string> names, StringList(body, "shared_with"));
+      shared->clear();
+      for (const auto& n : names) {
+        auto org = WithStore([&](store::Store& st) { return st.FindOrganisation(n); });
+        if (!org.ok()) return Status::InvalidArgument("unknown organisation '" + n + "'");
+        shared->push_back(org->id);
+      }
+    }
+    return Status::OK();
+  };
+  add("POST", "/api/v1/banks", P::kBankWrite,
+      [this, &h = *handlers_, sharing_from](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(json::object body, ParseObject(c.request.body));
+        store::Bank b;
+        VIGIL_ASSIGN_OR_RETURN(b.name, RequireString(body, "name"));
+        VIGIL_ASSIGN_OR_RETURN(b.description, OptString(body, "description"));
+        VIGIL_RETURN_IF_ERROR(sharing_from(body, &b.scope, &b.shared_with));
+        b.owner_org_id = c.principal->user.org_id;
+        VIGIL_ASSIGN_OR_RETURN(store::Bank created, WithStore([&](store::Store& st) {
+                                 return st.CreateBank(c.principal->actor(), b);
+                               }));
+        h.CacheBank(created);
+        return JsonResponse(h.BankJson(created, *c.principal), 201);
+      });
+  add("GET", "/api/v1/banks/{name}", P::kBankRead,
+      [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(store::Bank b, h.ReadableBank(c.Param("name"), *c.principal));
+        VIGIL_ASSIGN_OR_RETURN(store::BankStats stats,
+                               WithStore([&](store::Store& st) { return st.GetBankStats(b.id); }));
+        json::object o = h.BankJson(b, *c.principal);
+        json::object by_type, by_label;
+        for (const auto& [t, n] : stats.live_by_type) by_type[store::SignalTypeName(t)] = n;
+        for (const auto& [l, n] : stats.live_by_label) by_label[l] = n;
+        o["stats"] = json::object{{"live", stats.live},
+                                  {"removed", stats.removed},
+                                  {"live_by_type", std::move(by_type)},
+                                  {"live_by_label", std::move(by_label)}};
+        return JsonResponse(o);
+      });
+  add("PATCH", "/api/v1/banks/{name}", P::kBankWrite,
+      [this, &h = *handlers_, sharing_from](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(store::Bank b, h.WritableBank(c.Param("name"), *c.principal));
+        VIGIL_ASSIGN_OR_RETURN(json::object body, ParseObject(c.request.body));
+        VIGIL_RETURN_IF_ERROR(sharing_from(body, &b.scope, &b.shared_with));
+        VIGIL_ASSIGN_OR_RETURN(b.description, OptString(body, "description", b.description));
+        VIGIL_ASSIGN_OR_RETURN(store::Bank updated, WithStore([&](store::Store& st)
+                                                                  -> Result<store::Bank> {
+          VIGIL_RETURN_IF_ERROR(st.UpdateBankSharing(c.principal->actor(), b.id, b.scope,
+                                                     b.shared_with, b.description));
+          return st.GetBank(b.id);
+        }));
+        h.CacheBank(updated);
+        return JsonResponse(h.BankJson(updated, *c.principal));
+      });
+  add("GET", "/api/v1/banks/{name}/signals", P::kBankRead,
+      [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(store::Bank b, h.ReadableBank(c.Param("name"), *c.principal));
+        store::SignalQuery q;
+        VIGIL_ASSIGN_OR_RETURN(q.since_version,
+                               QueryInt(c.request, "since_version", 0, 0, INT64_MAX));
+        VIGIL_ASSIGN_OR_RETURN(q.limit, QueryInt(c.request, "limit", kMaxPageSize, 1,
+                                                 kMaxSignalExportPage));
+        VIGIL_ASSIGN_OR_RETURN(q.include_removed, QueryBool(c.request, "include_removed"));
+        if (auto t = QueryString(c.request, "type"); !t.empty()) {
+          VIGIL_ASSIGN_OR_RETURN(q.type, store::ParseSignalType(t));
+        }
+        if (auto l = QueryString(c.request, "label"); !l.empty()) {
+          VIGIL_ASSIGN_OR_RETURN(q.label, store::CanonicalLabel(l));
+        }
+        json::array a;
+        VIGIL_RETURN_IF_ERROR(WithStore([&](store::Store& st) {
+          return st.ForEachSignal(b.id, q, [&](const store::Signal& s) {
+            a.push_back(SignalJson(s));
+            return true;
+          });
+        }));
+        return JsonResponse(json::object{{"bank", b.name},
+                                         {"version", b.version},
+                                         {"signals", std::move(a)}});
+      });
+  auto parse_signals = [](const json::object& body, bool full)
+      -> Result<std::vector<store::SignalInput>> {
+    VIGIL_ASSIGN_OR_RETURN(const json::array* arr, OptArray(body, "signals"));
+    if (arr->empty()) return Status::InvalidArgument("'signals' must list at least one signal");
+    if (arr->size() > kMaxSignalsPerBankChange) {
+      return Status::InvalidArgument("at most 100000 signals per request; split it");
+    }
+    std::vector<store::SignalInput> out;
+    for (const auto& v : *arr) {
+      if (!v.is_object()) return Status::InvalidArgument("each signal must be an object");
+      const auto& o = v.as_object();
+      store::SignalInput in;
+      VIGIL_ASSIGN_OR_RETURN(std::string type_name, RequireString(o, "type"));
+      VIGIL_ASSIGN_OR_RETURN(in.type, store::ParseSignalType(type_name));
+      VIGIL_ASSIGN_OR_RETURN(std::string value, RequireString(o, "value"));
+      VIGIL_ASSIGN_OR_RETURN(in.value, store::CanonicalSignalValue(in.type, value));
+      if (full) {
+        VIGIL_ASSIGN_OR_RETURN(int64_t quality, OptInt(o, "quality", -1));
+        if (quality < -1 || quality > 100) {
+          return Status::InvalidArgument("'quality' must be in [0, 100]");
+        }
+        in.quality = static_cast<int>(quality);
+        VIGIL_ASSIGN_OR_RETURN(auto labels, StringList(o, "labels"));
+        VIGIL_ASSIGN_OR_RETURN(in.labels, CanonicalLabels(labels));
+        VIGIL_ASSIGN_OR_RETURN(in.source_exchange, OptString(o, "source_exchange"));
+      }
+      out.push_back(std::move(in));
+    }
+    return out;
+  };
+  add("POST", "/api/v1/banks/{name}/signals", P::kBankWrite,
+      [this, &h = *handlers_, parse_signals](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(store::Bank b, h.WritableBank(c.Param("name"), *c.principal));
+        VIGIL_ASSIGN_OR_RETURN(json::object body, ParseObject(c.request.body));
+        VIGIL_ASSIGN_OR_RETURN(auto inputs, parse_signals(body, true));
+        VIGIL_ASSIGN_OR_RETURN(store::AddSignalsResult r, WithStore([&](store::Store& st)
+                                                                        -> Result<store::AddSignalsResult> {
+          VIGIL_ASSIGN_OR_RETURN(auto res, st.AddSignals(c.principal->actor(), b.id, inputs,
+                                                         c.principal->user.org_id));
+          VIGIL_RETURN_IF_ERROR(matcher_.RefreshBank(st, b.id));
+          return res;
+        }));
+        return JsonResponse(json::object{{"added", r.added},
+                                         {"merged", r.merged},
+                                         {"unchanged", r.unchanged},
+                                         {"version", r.version}});
+      });
+  add("POST", "/api/v1/banks/{name}/signals/remove", P::kBankWrite,
+      [this, &h = *handlers_, parse_signals](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(store::Bank b, h.WritableBank(c.Param("name"), *c.principal));
+        VIGIL_ASSIGN_OR_RETURN(json::object body, ParseObject(c.request.body));
+        VIGIL_ASSIGN_OR_RETURN(auto inputs, parse_signals(body, false));
+        std::vector<store::MediaSignal> sigs;
+        for (auto& in : inputs) sigs.push_back({in.type, std::move(in.value), -1});
+        VIGIL_ASSIGN_OR_RETURN(int64_t removed, WithStore([&](store::Store& st) -> Result<int64_t> {
+          VIGIL_ASSIGN_OR_RETURN(int64_t n, st.RemoveSignals(c.principal->actor(), b.id, sigs));
+          VIGIL_RETURN_IF_ERROR(matcher_.RefreshBank(st, b.id));
+          return n;
+        }));
+        return JsonResponse(json::object{{"removed", removed}});
+      });
+
+  // --- items ------------------------------------------------------------------------
+  add("POST", "/api/v1/items", P::kItemSubmit, [&h = *handlers_](const RouteContext& c) -> Result<Response> {
+    VIGIL_ASSIGN_OR_RETURN(json::object body, ParseObject(c.request.body));
+    Handlers::Submission sub;
+    VIGIL_ASSIGN_OR_RETURN(sub.source, OptString(body, "source"));
+    VIGIL_ASSIGN_OR_RETURN(sub.url, OptString(body, "url"));
+    VIGIL_ASSIGN_OR_RETURN(sub.account, OptString(body, "account"));
+    VIGIL_ASSIGN_OR_RETURN(sub.language, OptString(body, "language"));
+    VIGIL_ASSIGN_OR_RETURN(sub.posted_ms, OptInt(body, "posted_ms", 0));
+    VIGIL_ASSIGN_OR_RETURN(sub.reach, OptInt(body, "reach", 0));
+    if (sub.reach < 0) return Status::InvalidArgument("'reach' must not be negative");
+    VIGIL_ASSIGN_OR_RETURN(int64_t max_distance,
+                           OptInt(body, "max_distance", h.s_.options_.default_pdq_max_distance));
+    if (max_distance < 0 || max_distance > kMaxPdqDistance) {
+      return Status::InvalidArgument("'max_distance' must be in [0, 64]");
+    }
+    VIGIL_ASSIGN_OR_RETURN(const json::array* media, OptArray(body, "media"));
+    if (media->empty()) return Status::InvalidArgument("'media' must list at least one medium");
+    size_t total = 0;
+    for (const auto& mv : *media) {
+      if (!mv.is_object()) return Status::InvalidArgument("each medium must be an object");
+      const auto& mo = mv.as_object();
+      Handlers::ItemMedia m;
+      VIGIL_ASSIGN_OR_RETURN(m.kind, OptString(mo, "kind", "image"));
+      VIGIL_ASSIGN_OR_RETURN(m.uri, OptString(mo, "uri"));
+      VIGIL_ASSIGN_OR_RETURN(m.sha256, OptString(mo, "sha256"));
+      VIGIL_ASSIGN_OR_RETURN(const json::array* sigs, OptArray(mo, "signals"));
+      for (const auto& sv : *sigs) {
+        if (!sv.is_object()) return Status::InvalidArgument("each signal must be an object");
+        VIGIL_ASSIGN_OR_RETURN(std::string tn, RequireString(sv.as_object(), "type"));
+        VIGIL_ASSIGN_OR_RETURN(std::string value, RequireString(sv.as_object(), "value"));
+        VIGIL_ASSIGN_OR_RETURN(int64_t quality, OptInt(sv.as_object(), "quality", -1));
+        VIGIL_ASSIGN_OR_RETURN(SignalType type, store::ParseSignalType(tn));
+        VIGIL_ASSIGN_OR_RETURN(std::string canon, store::CanonicalSignalValue(type, value));
+        m.signals.push_back({type, std::move(canon), static_cast<int>(std::clamp<int64_t>(quality, -1, 100))});
+        if (++total > kMaxSignalsPerMatchRequest) {
+          return Status::InvalidArgument("at most 1000 signals per item");
+        }
+      }
+      sub.media.push_back(std::move(m));
+    }
+    VIGIL_ASSIGN_OR_RETURN(json::object out,
+                           h.Submit(sub, static_cast<int>(max_distance), *c.principal));
+    return JsonResponse(out, 201);
+  });
+  add("GET", "/api/v1/items/{id}", P::kItemRead, [&h = *handlers_](const RouteContext& c) -> Result<Response> {
+    VIGIL_ASSIGN_OR_RETURN(int64_t id, h.OwnItem(c.Param("id"), *c.principal));
+    VIGIL_ASSIGN_OR_RETURN(json::object o, h.ItemJson(id, *c.principal));
+    return JsonResponse(o);
+  });
+  add("GET", "/api/v1/items/{id}/matches", P::kItemRead,
+      [&h = *handlers_](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(int64_t id, h.OwnItem(c.Param("id"), *c.principal));
+        VIGIL_ASSIGN_OR_RETURN(json::array a, h.ItemMatchesJson(id, *c.principal));
+        return JsonResponse(json::object{{"item_id", id}, {"matches", std::move(a)}});
+      });
+
+  // --- review -----------------------------------------------------------------------
+  add("GET", "/api/v1/review/next", P::kReview, [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
+    const Principal& p = *c.principal;
+    auto next = queue_.Next(p.user.org_id, RoleAllows(p.role, P::kReviewEscalated), p.user.id,
+                            options_.now_ms());
+    if (!next) return JsonResponse(json::object{{"entry", nullptr}});
+    json::object e = EntryJson(*next);
+    VIGIL_ASSIGN_OR_RETURN(json::object item, h.ItemJson(next->item_id, p));
+    e["item"] = std::move(item);
+    return JsonResponse(json::object{{"entry", std::move(e)}});
+  });
+  add("GET", "/api/v1/review/queue", P::kReview, [this](const RouteContext& c) -> Result<Response> {
+    std::string state_name = QueryString(c.request, "state");
+    VIGIL_ASSIGN_OR_RETURN(ReviewState state,
+                           ParseReviewState(state_name.empty() ? "pending" : state_name));
+    if (state == ReviewState::kEscalated && !RoleAllows(c.principal->role, P::kReviewEscalated)) {
+      return Status::PermissionDenied("only supervisors see escalated items");
+    }
+    VIGIL_ASSIGN_OR_RETURN(int64_t limit,
+                           QueryInt(c.request, "limit", kDefaultPageSize, 1, kMaxPageSize));
+    json::array a;
+    for (const auto& q : queue_.List(c.principal->user.org_id, state, static_cast<size_t>(limit))) {
+      a.push_back(EntryJson(q));
+    }
+    return JsonResponse(json::object{{"entries", std::move(a)}});
+  });
+  add("POST", "/api/v1/review/items/{id}/decision", P::kReview,
+      [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
+        const Principal& p = *c.principal;
+        VIGIL_ASSIGN_OR_RETURN(int64_t id, h.OwnItem(c.Param("id"), p));
+        auto entry = queue_.Get(id);
+        if (!entry || !entry->queued) {
+          return Status::FailedPrecondition("item " + c.Param("id") + " is not in the review queue");
+        }
+        VIGIL_ASSIGN_OR_RETURN(json::object body, ParseObject(c.request.body));
+        VIGIL_ASSIGN_OR_RETURN(std::string decision, RequireString(body, "decision"));
+        VIGIL_ASSIGN_OR_RETURN(auto labels_in, StringList(body, "labels"));
+        VIGIL_ASSIGN_OR_RETURN(auto labels, CanonicalLabels(labels_in));
+        VIGIL_ASSIGN_OR_RETURN(int64_t tier, OptInt(body, "tier", entry->severity_tier));
+        VIGIL_ASSIGN_OR_RETURN(std::string note, OptString(body, "note"));
+        if (tier < 1 || tier > 4) return Status::InvalidArgument("'tier' must be in [1, 4]");
+        ReviewState next;
+        if (decision == "confirm") {
+          next = ReviewState::kConfirmed;
+        } else if (decision == "reject") {
+          next = ReviewState::kRejected;
+        } else if (decision == "escalate") {
+          next = ReviewState::kEscalated;
+          labels = store::MergeLabels(labels, {"severity:threat-to-life"});
+          tier = 4;
+        } else {
+          return Status::InvalidArgument("'decision' must be confirm, reject or escalate");
+        }
+        bool open = entry->state == ReviewState::kPending ||
+                    (entry->state == ReviewState::kEscalated &&
+                     RoleAllows(p.role, P::kReviewEscalated) && next != ReviewState::kEscalated);
+        if (!open) {
+          return Status::FailedPrecondition("item " + c.Param("id") + " is already " +
+                                            std::string(ReviewStateName(entry->state)));
+        }
+        json::object details{{"org_id", p.user.org_id},
+                             {"state", ReviewStateName(next)},
+                             {"decision", decision},
+                             {"labels", ToJson(labels)},
+                             {"tier", tier},
+                             {"note", note}};
+        std::string target = "item:" + std::to_string(id);
+        VIGIL_ASSIGN_OR_RETURN(store::AuditEntry audit, WithStore([&](store::Store& st)
+                                                                      -> Result<store::AuditEntry> {
+          if (next == ReviewState::kRejected) {
+            // A false positive is recorded against each matched signal's provenance, so
+            // the contributing organisation can see which of its hashes misfire.
+            for (int64_t sid : entry->signal_ids) {
+              auto info = matcher_.Get(sid);
+              json::object fp{{"item_id", id}, {"org_id", p.user.org_id}};
+              if (info) {
+                fp["bank_id"] = info->bank_id;
+                fp["contributor_org_id"] = info->contributor_org_id;
+              }
+              VIGIL_ASSIGN_OR_RETURN(store::AuditEntry e,
+                                     st.AppendAudit(p.actor(), "signal.false_positive",
+                                                    "signal:" + std::to_string(sid), "", "",
+                                                    json::serialize(fp)));
+              queue_.Apply(e);
+            }
+          }
+          return st.AppendAudit(p.actor(), "review.decide", target,
+                                std::string(ReviewStateName(entry->state)),
+                                std::string(ReviewStateName(next)), json::serialize(details));
+        }));
+        queue_.Apply(audit);
+        auto updated = queue_.Get(id);
+        return JsonResponse(json::object{{"entry", EntryJson(*updated)},
+                                         {"audit_seq", audit.seq}});
+      });
+
+  // --- audit ------------------------------------------------------------------------
+  add("GET", "/api/v1/audit", P::kAuditRead, [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
+    VIGIL_ASSIGN_OR_RETURN(int64_t after, QueryInt(c.request, "after_seq", 0, 0, INT64_MAX));
+    VIGIL_ASSIGN_OR_RETURN(int64_t limit,
+                           QueryInt(c.request, "limit", kDefaultPageSize, 1, kMaxPageSize));
+    json::array a;
+    int64_t last = after;
+    int64_t org = c.principal->user.org_id;
+    // Entries by users of the caller's organisation only: other tenants' actions stay
+    // theirs. (Whole-chain verification is /api/v1/audit/verify.)
+    VIGIL_RETURN_IF_ERROR(WithStore([&](store::Store& st) {
+      std::unordered_map<std::string, int64_t> actor_orgs;
+      return st.ForEachAudit(after, [&](const store::AuditEntry& e) {
+        last = e.seq;
+        if (h.ActorOrg(e.actor, actor_orgs) == org) a.push_back(AuditJson(e));
+        return static_cast<int64_t>(a.size()) < limit;
+      });
+    }));
+    return JsonResponse(json::object{{"entries", std::move(a)}, {"next_after_seq", last}});
+  });
+  add("GET", "/api/v1/audit/verify", P::kAuditRead, [this](const RouteContext&) -> Result<Response> {
+    VIGIL_ASSIGN_OR_RETURN(store::AuditReport r,
+                           WithStore([](store::Store& st) { return st.VerifyAudit(); }));
+    return JsonResponse(json::object{{"ok", r.ok},
+                                     {"entries", r.entries},
+                                     {"head_hash", r.head_hash},
+                                     {"first_bad_seq", r.first_bad_seq},
+                                     {"problem", r.problem}});
+  });
+}
+
+}  // namespace vigil::server

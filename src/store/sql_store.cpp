@@ -1,0 +1,1177 @@
+// The Store implementation for both backends. Everything is portable SQL (both databases
+// accept ON CONFLICT, RETURNING, partial indexes and transactional DDL); the few dialect
+// differences are the row-id column type, how a transaction takes the write lock, and the
+// PostgreSQL advisory lock that serialises audit appends.
+#include "store/sql_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <map>
+#include <unordered_map>
+
+#include "core/json_escape.h"
+#include "store/crypto.h"
+
+namespace vigil::store {
+namespace {
+
+using sql::Dialect;
+using sql::Param;
+using sql::Rows;
+
+constexpr int64_t kPageRows = 20'000;      // rows per page when streaming
+constexpr size_t kBatchRows = 256;         // rows per multi-row statement in bulk adds
+constexpr int64_t kAuditLockKey = 7'305'001;  // PostgreSQL advisory lock for the chain
+
+Param I(int64_t v) { return v; }
+Param S(std::string_view v) { return std::string(v); }
+
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Schema migrations, oldest first. "{ID}" becomes the dialect's auto-increment primary key.
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+const Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE organisations (
+  id {ID}, name TEXT NOT NULL UNIQUE, description TEXT NOT NULL DEFAULT '',
+  created_ms BIGINT NOT NULL);
+CREATE TABLE users (
+  id {ID}, org_id BIGINT NOT NULL DEFAULT 0, name TEXT NOT NULL UNIQUE,
+  email TEXT NOT NULL DEFAULT '', role TEXT NOT NULL DEFAULT '', created_ms BIGINT NOT NULL);
+CREATE TABLE api_tokens (
+  id {ID}, user_id BIGINT NOT NULL REFERENCES users(id), name TEXT NOT NULL,
+  token_sha256 TEXT NOT NULL UNIQUE, created_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL DEFAULT 0, revoked_ms BIGINT NOT NULL DEFAULT 0);
+CREATE INDEX api_tokens_by_user ON api_tokens(user_id);
+CREATE TABLE banks (
+  id {ID}, name TEXT NOT NULL UNIQUE, owner_org_id BIGINT NOT NULL DEFAULT 0,
+  scope TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', version BIGINT NOT NULL DEFAULT 0,
+  created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL);
+CREATE TABLE bank_shares (
+  bank_id BIGINT NOT NULL REFERENCES banks(id), org_id BIGINT NOT NULL,
+  PRIMARY KEY (bank_id, org_id));
+CREATE TABLE signals (
+  id {ID}, bank_id BIGINT NOT NULL REFERENCES banks(id), type TEXT NOT NULL,
+  value TEXT NOT NULL, quality INTEGER NOT NULL DEFAULT -1, labels TEXT NOT NULL DEFAULT '',
+  contributor_org_id BIGINT NOT NULL DEFAULT 0, source_exchange TEXT NOT NULL DEFAULT '',
+  added_ms BIGINT NOT NULL, removed_ms BIGINT NOT NULL DEFAULT 0, version BIGINT NOT NULL);
+CREATE UNIQUE INDEX signals_by_value ON signals(bank_id, type, value);
+CREATE INDEX signals_by_version ON signals(bank_id, version);
+CREATE INDEX signals_live_by_type ON signals(type, id) WHERE removed_ms = 0;
+CREATE TABLE labels (
+  name TEXT PRIMARY KEY, dimension TEXT NOT NULL, description TEXT NOT NULL DEFAULT '');
+CREATE TABLE platforms (
+  id {ID}, name TEXT NOT NULL UNIQUE, domains TEXT NOT NULL DEFAULT '',
+  referral_contact TEXT NOT NULL DEFAULT '', created_ms BIGINT NOT NULL);
+CREATE TABLE items (
+  id {ID}, source TEXT NOT NULL DEFAULT '', platform_id BIGINT NOT NULL DEFAULT 0,
+  url TEXT NOT NULL DEFAULT '', account TEXT NOT NULL DEFAULT '',
+  posted_ms BIGINT NOT NULL DEFAULT 0, language TEXT NOT NULL DEFAULT '',
+  collected_ms BIGINT NOT NULL DEFAULT 0);
+CREATE TABLE media (
+  id {ID}, item_id BIGINT NOT NULL REFERENCES items(id), kind TEXT NOT NULL DEFAULT '',
+  uri TEXT NOT NULL DEFAULT '', sha256 TEXT NOT NULL DEFAULT '');
+CREATE INDEX media_by_item ON media(item_id);
+CREATE TABLE media_signals (
+  media_id BIGINT NOT NULL REFERENCES media(id), type TEXT NOT NULL, value TEXT NOT NULL,
+  quality INTEGER NOT NULL DEFAULT -1, PRIMARY KEY (media_id, type, value));
+CREATE TABLE matches (
+  id {ID}, item_id BIGINT NOT NULL, media_id BIGINT NOT NULL DEFAULT 0,
+  signal_id BIGINT NOT NULL, distance INTEGER NOT NULL DEFAULT 0, matched_ms BIGINT NOT NULL);
+CREATE INDEX matches_by_item ON matches(item_id);
+CREATE TABLE audit_log (
+  seq BIGINT PRIMARY KEY, at_ms BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+  target TEXT NOT NULL, before_state TEXT NOT NULL, after_state TEXT NOT NULL,
+  details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+)sql"},
+};
+
+std::string ForDialect(std::string sql, Dialect d) {
+  const std::string id = d == Dialect::kSqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY";
+  for (size_t p; (p = sql.find("{ID}")) != std::string::npos;) sql.replace(p, 4, id);
+  return sql;
+}
+
+// A transaction that rolls back unless committed.
+class Txn {
+ public:
+  explicit Txn(sql::Connection& c) : c_(c) {}
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+  ~Txn() {
+    if (active_) (void)c_.ExecScript("ROLLBACK");
+  }
+  Status Begin() {
+    // SQLite: take the write lock now, so two writers never deadlock upgrading.
+    Status s = c_.ExecScript(c_.dialect() == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+    active_ = s.ok();
+    return s;
+  }
+  Status Commit() {
+    active_ = false;
+    return c_.ExecScript("COMMIT");
+  }
+
+ private:
+  sql::Connection& c_;
+  bool active_ = false;
+};
+
+constexpr const char* kSignalCols =
+    "id, bank_id, type, value, quality, labels, contributor_org_id, source_exchange, added_ms, "
+    "removed_ms, version";
+
+Signal ReadSignal(Rows& r) {
+  Signal s;
+  s.id = r.Int(0);
+  s.bank_id = r.Int(1);
+  s.type = ParseSignalType(r.Text(2)).value_or(SignalType::kText);
+  s.value = r.Text(3);
+  s.quality = static_cast<int>(r.Int(4));
+  s.labels = SplitLabels(r.Text(5));
+  s.contributor_org_id = r.Int(6);
+  s.source_exchange = r.Text(7);
+  s.added_ms = r.Int(8);
+  s.removed_ms = r.Int(9);
+  s.version = r.Int(10);
+  return s;
+}
+
+constexpr const char* kAuditCols =
+    "seq, at_ms, actor, action, target, before_state, after_state, details, prev_hash, hash";
+
+AuditEntry ReadAudit(Rows& r) {
+  AuditEntry e;
+  e.seq = r.Int(0);
+  e.at_ms = r.Int(1);
+  e.actor = r.Text(2);
+  e.action = r.Text(3);
+  e.target = r.Text(4);
+  e.before = r.Text(5);
+  e.after = r.Text(6);
+  e.details = r.Text(7);
+  e.prev_hash = r.Text(8);
+  e.hash = r.Text(9);
+  return e;
+}
+
+std::string Target(std::string_view kind, int64_t id) {
+  return std::string(kind) + ":" + std::to_string(id);
+}
+
+class SqlStore final : public Store {
+ public:
+  SqlStore(std::unique_ptr<sql::Connection> conn, const StoreOptions& options)
+      : conn_(std::move(conn)), options_(options) {
+    if (!options_.now_ms) options_.now_ms = SystemNowMs;
+  }
+
+  sql::Connection& connection() { return *conn_; }
+
+  Backend backend() const override {
+    return conn_->dialect() == Dialect::kSqlite ? Backend::kSqlite : Backend::kPostgres;
+  }
+
+  Status Migrate() {
+    Txn txn(*conn_);
+    VIGIL_RETURN_IF_ERROR(txn.Begin());
+    if (conn_->dialect() == Dialect::kPostgres) {
+      VIGIL_RETURN_IF_ERROR(Drain("SELECT pg_advisory_xact_lock(?)", {I(kAuditLockKey)}));
+    }
+    VIGIL_RETURN_IF_ERROR(conn_->ExecScript(
+        "CREATE TABLE IF NOT EXISTS vigil_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"));
+    VIGIL_ASSIGN_OR_RETURN(int current, ReadSchemaVersion());
+    if (current > kSchemaVersion) {
+      return Status::FailedPrecondition(
+          "this store has schema version " + std::to_string(current) +
+          ", newer than this vigil supports (" + std::to_string(kSchemaVersion) +
+          "); upgrade vigil before opening it");
+    }
+    if (current == kSchemaVersion) return txn.Commit();
+    for (const Migration& m : kMigrations) {
+      if (m.version <= current) continue;
+      Status s = conn_->ExecScript(ForDialect(m.sql, conn_->dialect()));
+      if (!s.ok()) return s.WithContext("schema migration " + std::to_string(m.version));
+      if (m.version == 1) {
+        for (const LabelDef& l : DefaultTaxonomy()) {
+          VIGIL_RETURN_IF_ERROR(
+              Exec("INSERT INTO labels (name, dimension, description) VALUES (?, ?, ?)",
+                   {S(l.name), S(LabelDimensionName(l.dimension)), S(l.description)})
+                  .status());
+        }
+      }
+    }
+    VIGIL_RETURN_IF_ERROR(Exec("INSERT INTO vigil_meta (key, value) VALUES ('schema_version', ?) "
+                               "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                               {S(std::to_string(kSchemaVersion))})
+                              .status());
+    VIGIL_RETURN_IF_ERROR(AppendAuditLocked("system", "store.migrate", "store",
+                                            "schema " + std::to_string(current),
+                                            "schema " + std::to_string(kSchemaVersion), "")
+                              .status());
+    return txn.Commit();
+  }
+
+  Result<int> SchemaVersion() override { return ReadSchemaVersion(); }
+
+  // --- organisations, users, tokens ---------------------------------------------------
+  Result<Organisation> CreateOrganisation(std::string_view actor, std::string_view name,
+                                          std::string_view description) override {
+    if (name.empty() || name.size() > 200) {
+      return Status::InvalidArgument("an organisation name has 1 to 200 characters");
+    }
+    Txn txn(*conn_);
+    VIGIL_RETURN_IF_ERROR(txn.Begin());
+    Organisation o{0, std::string(name), std::string(description), Now()};
+    auto id = InsertId(
+        "INSERT INTO organisations (name, description, created_ms) VALUES (?, ?, ?) RETURNING id",
+        {S(o.name), S(o.description), I(o.created_ms)});
+    if (!id.ok()) return Named(id.status(), "organisation '" + o.name + "'");
+    o.id = *id;
+    VIGIL_RETURN_IF_ERROR(
+        AppendAuditLocked(actor, "organisation.create", Target("org", o.id), "", o.name, "")
+            .status());
+    VIGIL_RETURN_IF_ERROR(txn.Commit());
+    return o;
+  }
+
+  Result<Organisation> GetOrganisation(int64_t id) override {
+    return OneOrg("SELECT id, name, description, created_ms FROM organisations WHERE id = ?",
+                  {I(id)}, "organisation " + std::to_string(id));
+  }
+  Result<Organisation> FindOrganisation(std::string_view name) override {
+    return OneOrg("SELECT id, name, description, created_ms FROM organisations WHERE name = ?",
+                  {S(name)}, "organisation '" + std::string(name) + "'");
+  }
+  Result<std::vector<Organisation>> ListOrganisations() override {
+    VIGIL_ASSIGN_OR_RETURN(
+        auto rows,
+        Q("SELECT id, name, description, created_ms FROM organisations ORDER BY id", {}));
+    std::vector<Organisation> out;
+    while (true) {
+      VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+      if (!more) break;
+      out.push_back({rows->Int(0), rows->Text(1), rows->Text(2), rows->Int(3)});
+    }
+    return out;
+  }
+
+  Result<User> CreateUser(std::string_view actor, const User& user) override {
+    if (user.name.empty() || user.name.size() > 200) {
+      return Status::InvalidArgument("a user name has 1 to 200 characters");
+    }
+    Txn txn(*conn_);
+    VIGIL_RETURN_IF_ERROR(txn.Begin());
+    User u = user;
+    u.created_ms = Now();
+    if (u.org_id != 0) VIGIL_RETURN_IF_ERROR(GetOrganisation(u.org_id).status());
+    auto id = InsertId(
+        "INSERT INTO users (org_id, name, email, role, created_ms) VALUES (?, ?, ?, ?, ?) "
+        "RETURNING id",
+        {I(u.org_id), S(u.name), S(u.email), S(u.role), I(u.created_ms)});
+    if (!id.ok()) return Named(id.status(), "user '" + u.name + "'");
+    u.id = *id;
+    VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "user.create", Target("user", u.id), "",
+                                            u.name, "role=" + u.role)
+                              .status());
+    VIGIL_RETURN_IF_ERROR(txn.Commit());
+    return u;
+  }
+
+  Result<User> GetUser(int64_t id) override {
+    return OneUser("WHERE id = ?", {I(id)}, "user " + std::to_string(id));
+  }
+  Result<User> FindUser(std::string_view name) override {
+    return OneUser("WHERE name = ?", {S(name)}, "user '" + std::string(name) + "'");
+  }
+
+  Result<NewApiToken> CreateApiToken(std::string_view actor, int64_t user_id,
+                                     std::string_view name, int64_t expires_ms) override {
+    Txn txn(*conn_);
+    VIGIL_RETURN_IF_ERROR(txn.Begin());
+    VIGIL_RETURN_IF_ERROR(GetUser(user_id).status());
+    VIGIL_ASSIGN_OR_RETURN(std::string raw, RandomBytes(32));
+    NewApiToken t;
+    t.secret = "vgl_" + Base64Url(raw);
+    t.token = {0, user_id, std::string(name), Now(), expires_ms, 0};
+    VIGIL_ASSIGN_OR_RETURN(
+        t.token.id,
+        InsertId("INSERT INTO api_tokens (user_id, name, token_sha256, created_ms, expires_ms) "
+                 "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                 {I(user_id), S(name), S(Sha256Hex(t.secret)), I(t.token.created_ms),
+                  I(expires_ms)}));
+    VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "token.create", Target("token", t.token.id),
+                                            "", Target("user", user_id), std::string(name))
+                              .status());
+    VIGIL_RETURN_IF_ERROR(txn.Commit());
+    return t;
+  }
+
+  Result<User> AuthenticateToken(std::string_view secret) override {
+    VIGIL_ASSIGN_OR_RETURN(
+        auto rows,
+        Q("SELECT user_id, expires_ms, revoked_ms FROM api_tokens WHERE token_sha256 = ?",
+          {S(Sha256Hex(secret))}));
+    VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
+    if (!found) return Status::Unauthenticated("unknown API token");
+    int64_t user_id = rows->Int(0), expires = rows->Int(1), revoked = rows->Int(2);
+    rows.reset();
+    if (revoked != 0) return Status::Unauthenticated("API token revoked");
+    if (expires != 0 && Now() >= expires) return Status::Unauthenticated("API token expired");
+    return GetUser(user_id);
+  }
+
+  Status RevokeApiToken(std::string_view actor, int64_t token_id) override {
+    Txn txn(*conn_);
+    VIGIL_RETURN_IF_ERROR(txn.Begin());
+    VIGIL_ASSIGN_OR_RETURN(
+        int64_t n, Exec("UPDATE api_tokens SET revoked_ms = ? WHERE id = ? AND revoked_ms = 0",
+                        {I(Now()), I(token_id)}));
+    if (n == 0) return Status::NotFound("no live API token " + std::to_string(token_id));
+    VIGIL_RETURN_IF_ERROR(
+        AppendAuditLocked(actor, "token.revoke", Target("token", token_id), "live", "revoked",
+                          "")
+            .status());
+    return txn.Commit();
+  }
+
+  Result<std::vector<ApiToken>> ListApiTokens(int64_t user_id) override {
+    VIGIL_ASSIGN_OR_RETURN(auto rows, Q("SELECT id, user_id, name, created_ms, expires_ms, "
+                                        "revoked_ms FROM api_tokens WHERE user_id = ? ORDER BY id",
+                                        {I(user_id)}));
+    std::vector<ApiToken> out;
+    while (true) {
+      VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+      if (!more) break;
+      out.push_back({rows->Int(0), rows->Int(1), rows->Text(2), rows->Int(3), rows->Int(4),
+                     rows->Int(5)});
+    }
+    return out;
+  }
+
+  // --- banks --------------------------------------------------------------------------
+  Result<Bank> CreateBank(std::string_view actor, const Bank& spec) override {
+    VIGIL_RETURN_IF_ERROR(ValidateBankName(spec.name));
+    Txn txn(*conn_);
+    VIGIL_RETURN_IF_ERROR(txn.Begin());
+    if (spec.owner_org_id != 0) VIGIL_RETURN_IF_ERROR(GetOrganisation(spec.owner_org_id).status());
+    Bank b = spec;
+    b.version = 0;
+    b.created_ms = b.updated_ms = Now();
+    auto id = InsertId(
+        "INSERT INTO banks (name, owner_org_id, scope, description, version, created_ms, "
+        "updated_ms) VALUES (?, ?, ?, ?, 0, ?, ?) RETURNING id",
+        {S(b.name), I(b.owner_org_id), S(SharingScopeName(b.scope)), S(b.description),
+         I(b.created_ms), I(b.updated_ms)});
+    if (!id.ok()) return Named(id.status(), "bank '" + b.name + "'");
+    b.id = *id;
+    VIGIL_RETURN_IF_ERROR(WriteShares(b.id, b.shared_with));
+    VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "bank.create", Target("bank", b.id), "",
+                                            b.name, SharingDetails(b))
+                              .status());
+    VIGIL_RETURN_IF_ERROR(txn.Commit());
+    return GetBank(b.id);
+  }
+
+  Result<Bank> GetBank(int64_t id) override {
+    return OneBank("WHERE id = ?", {I(id)}, "bank " + std::to_string(id));
+  }
+  Result<Bank> FindBank(std::string_view name) override {
+    return OneBank("WHERE name = ?", {S(name)}, "bank '" + std::string(name) + "'");
+  }
+  Result<std::vector<Bank>> ListBanks() override {
+    VIGIL_ASSIGN_OR_RETURN(std::vector<Bank> banks, ReadBanks("ORDER BY name", {}));
+    for (Bank& b : banks) VIGIL_RETURN_IF_ERROR(ReadShares(b));
+    return banks;
+  }
+
+  Status UpdateBankSharing(std::string_view actor, int64_t bank_id, SharingScope scope,
+                           const std::vector<int64_t>& shared_with,
+                           std::string_view description) override {
+    Txn txn(*conn_);
+    VIGIL_RETURN_IF_ERROR(txn.Begin());
+    VIGIL_ASSIGN_OR_RETURN(Bank before, GetBank(bank_id));
+    for (int64_t org : shared_with) VIGIL_RETURN_IF_ERROR(GetOrganisation(org).status());
+    VIGIL_RETURN_IF_ERROR(
+        Exec("UPDATE banks SET scope = ?, description = ?, updated_ms = ? WHERE id = ?",
+             {S(SharingScopeName(scope)), S(description), I(Now()), I(bank_id)})
+            .status());
+    VIGIL_RETURN_IF_ERROR(Exec("DELETE FROM bank_shares WHERE bank_id = ?", {I(bank_id)}).status());
+    VIGIL_RETURN_IF_ERROR(WriteShares(bank_id, shared_with));
+    Bank after = before;
+    after.scope = scope;
+    after.shared_with = shared_with;
+    VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "bank.share", Target("bank", bank_id),
+                                            SharingDetails(before), SharingDetails(after), "")
+                              .status());
+    return txn.Commit();
+  }
+
+  // --- signals ------------------------------------------------------------------------
+  Result<ChangeResult> ApplySignalChanges(std::string_view actor, int64_t bank_id,
+                                          std::span<const SignalInput> signals,
+                                          std::span<const MediaSignal> removals,
+                                          int64_t contributor_org_id) override {
+    if (signals.size() + removals.size() > kMaxSignalsPerChange) {
+      return Status::ResourceExhausted("more than " + std::to_string(kMaxSignalsPerChange) +
+                                       " signals in one change; split the import");
+    }
+    // Canonicalise and merge duplicates within the input first, so the database sees each
+    // (type, value) once.
+    std::vector<SignalInput> todo;
+    todo.reserve(signals.size());
+    std::unordered_map<std::string, size_t> seen;
+    seen.reserve(signals.size());
+    for (size_t i = 0; i < signals.size(); ++i) {
+      const SignalInput& in = signals[i];
+      std::string where = "signal " + std::to_string(i + 1) + ": ";
+      auto value = CanonicalSignalValue(in.type, in.value);
+      if (!value.ok()) return Status(value.status().code(), where + value.status().message());
+      if (in.quality < -1 || in.quality > 100) {
+        return Status::InvalidArgument(where + "quality must be -1 (unknown) or 0..100");
+      }
+      if (in.labels.size() > kMaxLabelsPerSignal) {
+        return Status::InvalidArgument(where + "more than " +
+                                       std::to_string(kMaxLabelsPerSignal) + " labels");
+      }
+      std::vector<std::string> labels;
+      for (const std::string& l : in.labels) {
+        auto c = CanonicalLabel(l);
+        if (!c.ok()) return Status::InvalidArgument(where + c.status().message());
+        labels.push_back(*std::move(c));
+      }
+      labels = MergeLabels(labels, {});
+      std::string key = std::string(SignalTypeName(in.type)) + '\n' + *value;
+      auto [it, fresh] = seen.emplace(std::move(key), todo.size());
+      if (fresh) {
+        todo.push_back({in.type, *std::move(value), in.quality, std::move(labels),
+                        in.source_exchange});
+      } else {
+        SignalInput& prev = todo[it->second];
+        prev.labels = MergeLabels(prev.labels, labels);
+        prev.quality = std::max(prev.quality, in.quality);
+      }
+    }
+    seen.clear();
+    std::stable_sort(todo.begin(), todo.end(), [](const SignalInput& a, const SignalInput& b) {
+      return a.type < b.type;
+    });
+
+    Txn txn(*conn_);
+    VIGIL_RETURN_IF_ERROR(txn.Begin());
+    VIGIL_ASSIGN_OR_RETURN(Bank bank, GetBank(bank_id));
+    // Bumping the version first locks the bank row (PostgreSQL) so concurrent changes to
+    // one bank get distinct versions; if nothing changes the transaction rolls back.
+    VIGIL_ASSIGN_OR_RETURN(int64_t version, BumpVersion(bank_id));
+    const int64_t now = Now();
+    const int64_t contributor = contributor_org_id ? contributor_org_id : bank.owner_org_id;
+    ChangeResult result;
+
+    struct Existing {
+      int64_t id;
+      int quality;
+      std::string labels;
+      bool removed;
+    };
+    std::unordered_map<std::string, Existing> existing;
+    std::vector<const SignalInput*> inserts;
+    std::vector<Param> params;
+    for (size_t start = 0; start < todo.size();) {
+      SignalType type = todo[start].type;
+      size_t end = start;
+      while (end < todo.size() && end - start < kBatchRows && todo[end].type == type) ++end;
+      const size_t n = end - start;
+      // Which of this batch are already in the bank?
+      std::string q =
+          "SELECT id, value, quality, labels, removed_ms FROM signals WHERE bank_id = ? AND "
+          "type = ? AND value IN (";
+      params.clear();
+      params.push_back(I(bank_id));
+      params.push_back(S(SignalTypeName(type)));
+      for (size_t i = 0; i < n; ++i) {
+        q += i ? ",?" : "?";
+        params.push_back(todo[start + i].value);
+      }
+      q += ")";
+      existing.clear();
+      {
+        VIGIL_ASSIGN_OR_RETURN(auto rows, conn_->Query(q, params));
+        while (true) {
+          VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+          if (!more) break;
+          existing.emplace(rows->Text(1), Existing{rows->Int(0), static_cast<int>(rows->Int(2)),
+                                                   rows->Text(3), rows->Int(4) != 0});
+        }
+      }
+      inserts.clear();
+      for (size_t i = start; i < end; ++i) {
+        const SignalInput& in = todo[i];
+        auto it = existing.find(in.value);
+        if (it == existing.end()) {
+          inserts.push_back(&in);
+          continue;
+        }
+        const Existing& ex = it->second;
+        if (ex.removed) {
+          // A tombstone comes back as a fresh signal with the new provenance.
+          VIGIL_RETURN_IF_ERROR(
+              Exec("UPDATE signals SET quality = ?, labels = ?, contributor_org_id = ?, "
+                   "source_exchange = ?, added_ms = ?, removed_ms = 0, version = ? WHERE id = ?",
+                   {I(in.quality), S(JoinLabels(in.labels)), I(contributor),
+                    S(in.source_exchange), I(now), I(version), I(ex.id)})
+                  .status());
+          ++result.added;
+          continue;
+        }
+        std::vector<std::string> merged = MergeLabels(SplitLabels(ex.labels), in.labels);
+        int quality = std::max(ex.quality, in.quality);
+        std::string joined = JoinLabels(merged);
+        if (joined == ex.labels && quality == ex.quality) {
+          ++result.unchanged;
+          continue;
+        }
+        VIGIL_RETURN_IF_ERROR(
+            Exec("UPDATE signals SET quality = ?, labels = ?, version = ? WHERE id = ?",
+                 {I(quality), S(joined), I(version), I(ex.id)})
+                .status());
+        ++result.merged;
+      }
+      if (!inserts.empty()) {
+        std::string ins =
+            "INSERT INTO signals (bank_id, type, value, quality, labels, contributor_org_id, "
+            "source_exchange, added_ms, removed_ms, version) VALUES ";
+        params.clear();
+        for (size_t i = 0; i < inserts.size(); ++i) {
+          ins += i ? ",(?,?,?,?,?,?,?,?,0,?)" : "(?,?,?,?,?,?,?,?,0,?)";
+          const SignalInput& in = *inserts[i];
+          params.push_back(I(bank_id));
+          params.push_back(S(SignalTypeName(in.type)));
+          params.push_back(in.value);
+          params.push_back(I(in.quality));
+          params.push_back(JoinLabels(in.labels));
+          params.push_back(I(contributor));
+          params.push_back(in.source_exchange);
+          params.push_back(I(now));
+          params.push_back(I(version));
+        }
+        VIGIL_RETURN_IF_ERROR(conn_->Execute(ins, params).status());
+        result.added += static_cast<int64_t>(inserts.size());
+      }
+      start = end;
+    }
+    for (size_t i = 0; i < removals.size(); ++i) {
+      auto value = CanonicalSignalValue(removals[i].type, removals[i].value);
+      if (!value.ok()) {
+        return Status(value.status().code(), "removal " + std::to_string(i + 1) + ": " +
+                                                 value.status().message());
+      }
+      VIGIL_ASSIGN_OR_RETURN(
+          int64_t n, Exec("UPDATE signals SET removed_ms = ?, version = ? WHERE bank_id = ? AND "
+                          "type = ? AND value = ? AND removed_ms = 0",
+                          {I(now), I(version), I(bank_id), S(SignalTypeName(removals[i].type)),
+                           S(*value)}));
+      result.removed += n;
+    }
+    if (result.added == 0 && result.merged == 0 && result.removed == 0) {
+      result.version = bank.version;
+      return result;  // nothing changed: roll back the version bump
+    }
+    result.version = version;
+    std::string action = removals.empty()  ? "signals.add"
+                         : signals.empty() ? "signals.remove"
+                                           : "signals.change";
+    VIGIL_RETURN_IF_ERROR(AppendAuditLocked(
+                              actor, action, Target("bank", bank_id),
+                              "version " + std::to_string(bank.version),
+                              "version " + std::to_string(version),
+                              "{\"added\":" + std::to_string(result.added) +
+                                  ",\"merged\":" + std::to_string(result.merged) +
+                                  ",\"unchanged\":" + std::to_string(result.unchanged) +
+                                  ",\"removed\":" + std::to_string(result.removed) + "}")
+                              .status());
+    VIGIL_RETURN_IF_ERROR(txn.Commit());
+    return result;
+  }
+
+  Result<Signal> GetSignal(int64_t bank_id, SignalType type, std::string_view value) override {
+    VIGIL_ASSIGN_OR_RETURN(std::string canon, CanonicalSignalValue(type, value));
+    VIGIL_ASSIGN_OR_RETURN(
+        auto rows, Q(std::string("SELECT ") + kSignalCols +
+                         " FROM signals WHERE bank_id = ? AND type = ? AND value = ?",
+                     {I(bank_id), S(SignalTypeName(type)), S(canon)}));
+    VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
+    if (!found) {
+      return Status::NotFound(std::string(SignalTypeName(type)) + " signal not in bank " +
+                              std::to_string(bank_id));
+    }
+    return ReadSignal(*rows);
+  }
+
+  Status ForEachSignal(int64_t bank_id, const SignalQuery& query,
+                       const std::function<bool(const Signal&)>& fn) override {
+    std::string q = std::string("SELECT ") + kSignalCols +
+                    " FROM signals WHERE bank_id = ? AND id > ?";
+    if (query.since_version > 0) q += " AND version > ?";
+    if (!query.include_removed && query.since_version == 0) q += " AND removed_ms = 0";
+    if (query.type) q += " AND type = ?";
+    q += " ORDER BY id LIMIT ?";
+    int64_t after = 0, emitted = 0;
+    std::vector<Signal> page;
+    std::vector<Param> params;
+    while (true) {
+      params = {I(bank_id), I(after)};
+      if (query.since_version > 0) params.push_back(I(query.since_version));
+      if (query.type) params.push_back(S(SignalTypeName(*query.type)));
+      params.push_back(I(kPageRows));
+      page.clear();
+      {
+        VIGIL_ASSIGN_OR_RETURN(auto rows, conn_->Query(q, params));
+        while (true) {
+          VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+          if (!more) break;
+          page.push_back(ReadSignal(*rows));
+        }
+      }
+      for (const Signal& s : page) {
+        if (!query.label.empty() &&
+            !std::binary_search(s.labels.begin(), s.labels.end(), query.label)) {
+          continue;
+        }
+        if (!fn(s)) return Status::OK();
+        if (query.limit > 0 && ++emitted >= query.limit) return Status::OK();
+      }
+      if (static_cast<int64_t>(page.size()) < kPageRows) return Status::OK();
+      after = page.back().id;
+    }
+  }
+
+  Result<BankStats> GetBankStats(int64_t bank_id) override {
+    VIGIL_ASSIGN_OR_RETURN(Bank bank, GetBank(bank_id));
+    BankStats st;
+    st.version = bank.version;
+    {
+      VIGIL_ASSIGN_OR_RETURN(auto rows, Q("SELECT type, removed_ms = 0, COUNT(*) FROM signals "
+                                          "WHERE bank_id = ? GROUP BY type, removed_ms = 0 "
+                                          "ORDER BY type",
+                                          {I(bank_id)}));
+      while (true) {
+        VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+        if (!more) break;
+        int64_t n = rows->Int(2);
+        if (rows->Int(1)) {
+          st.live += n;
+          auto t = ParseSignalType(rows->Text(0));
+          if (t.ok()) st.live_by_type.emplace_back(*t, n);
+        } else {
+          st.removed += n;
+        }
+      }
+    }
+    std::map<std::string, int64_t> by_label;
+    SignalQuery q;
+    VIGIL_RETURN_IF_ERROR(ForEachSignal(bank_id, q, [&](const Signal& s) {
+      for (const std::string& l : s.labels) ++by_label[l];
+      return true;
+    }));
+    st.live_by_label.assign(by_label.begin(), by_label.end());
+    return st;
+  }
+
+  Status ForEachLiveHash(SignalType type, int64_t after_id,
+                         const std::function<void(int64_t, const Hash256&)>& fn) override {
+    if (type != SignalType::kPdq && type != SignalType::kSha256) {
+      return Status::Unsupported(std::string(SignalTypeName(type)) +
+                                 " values are not 256-bit hashes");
+    }
+    const std::string q =
+        "SELECT id, value FROM signals WHERE type = ? AND removed_ms = 0 AND id > ? "
+        "ORDER BY id LIMIT ?";
+    std::vector<std::pair<int64_t, Hash256>> page;
+    page.reserve(kPageRows);
+    while (true) {
+      page.clear();
+      {
+        VIGIL_ASSIGN_OR_RETURN(auto rows,
+                               Q(q, {S(SignalTypeName(type)), I(after_id), I(kPageRows)}));
+        while (true) {
+          VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+          if (!more) break;
+          int64_t id = rows->Int(0);
+          auto h = Hash256::FromHex(rows->Text(1));
+          if (!h.ok()) {
+            return Status::Corruption("signal " + std::to_string(id) +
+                                      " holds a malformed hash: " + h.status().message());
+          }
+          page.emplace_back(id, *h);
+        }
+      }
+      for (const auto& [id, h] : page) fn(id, h);
+      if (static_cast<int64_t>(page.size()) < kPageRows) return Status::OK();
+      after_id = page.back().first;
+    }
+  }
+
+  // --- labels, platforms --------------------------------------------------------------
+  Status DefineLabel(std::string_view actor, const LabelDef& label) override {
+    VIGIL_ASSIGN_OR_RETURN(std::string name, CanonicalLabel(label.name));
+    Txn txn(*conn_);
+    VIGIL_RETURN_IF_ERROR(txn.Begin());
+    VIGIL_RETURN_IF_ERROR(
+        Exec("INSERT INTO labels (name, dimension, description) VALUES (?, ?, ?) ON CONFLICT "
+             "(name) DO UPDATE SET dimension = excluded.dimension, description = "
+             "excluded.description",
+             {S(name), S(LabelDimensionName(label.dimension)), S(label.description)})
+            .status());
+    VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "label.define", "label:" + name, "",
+                                            std::string(LabelDimensionName(label.dimension)),
+                                            label.description)
+                              .status());
+    return txn.Commit();
+  }
+
+  Result<std::vector<LabelDef>> ListLabels() override {
+    VIGIL_ASSIGN_OR_RETURN(auto rows,
+                           Q("SELECT name, dimension, description FROM labels ORDER BY name", {}));
+    std::vector<LabelDef> out;
+    while (true) {
+      VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+      if (!more) break;
+      out.push_back({rows->Text(0),
+                     ParseLabelDimension(rows->Text(1)).value_or(LabelDimension::kOther),
+                     rows->Text(2)});
+    }
+    return out;
+  }
+
+  Result<Platform> CreatePlatform(std::string_view actor, const Platform& spec) override {
+    if (spec.name.empty() || spec.name.size() > 200) {
+      return Status::InvalidArgument("a platform name has 1 to 200 characters");
+    }
+    Txn txn(*conn_);
+    VIGIL_RETURN_IF_ERROR(txn.Begin());
+    Platform p = spec;
+    p.created_ms = Now();
+    auto id = InsertId(
+        "INSERT INTO platforms (name, domains, referral_contact, created_ms) VALUES (?, ?, ?, ?) "
+        "RETURNING id",
+        {S(p.name), S(p.domains), S(p.referral_contact), I(p.created_ms)});
+    if (!id.ok()) return Named(id.status(), "platform '" + p.name + "'");
+    p.id = *id;
+    VIGIL_RETURN_IF_ERROR(
+        AppendAuditLocked(actor, "platform.create", Target("platform", p.id), "", p.name, "")
+            .status());
+    VIGIL_RETURN_IF_ERROR(txn.Commit());
+    return p;
+  }
+
+  Result<Platform> FindPlatform(std::string_view name) override {
+    VIGIL_ASSIGN_OR_RETURN(auto list, ReadPlatforms("WHERE name = ?", {S(name)}));
+    if (list.empty()) return Status::NotFound("platform '" + std::string(name) + "' not found");
+    return list.front();
+  }
+  Result<std::vector<Platform>> ListPlatforms() override {
+    return ReadPlatforms("ORDER BY name", {});
+  }
+
+  // --- items, media, matches ----------------------------------------------------------
+  Result<Item> AddItem(std::string_view actor, const Item& spec) override {
+    Txn txn(*conn_);
+    VIGIL_RETURN_IF_ERROR(txn.Begin());
+    Item item = spec;
+    if (item.collected_ms == 0) item.collected_ms = Now();
+    VIGIL_ASSIGN_OR_RETURN(
+        item.id,
+        InsertId("INSERT INTO items (source, platform_id, url, account, posted_ms, language, "
+                 "collected_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 {S(item.source), I(item.platform_id), S(item.url), S(item.account),
+                  I(item.posted_ms), S(item.language), I(item.collected_ms)}));
+    for (Media& m : item.media) {
+      m.item_id = item.id;
+      VIGIL_ASSIGN_OR_RETURN(m.id, InsertId("INSERT INTO media (item_id, kind, uri, sha256) "
+                                            "VALUES (?, ?, ?, ?) RETURNING id",
+                                            {I(item.id), S(m.kind), S(m.uri), S(m.sha256)}));
+      for (MediaSignal& s : m.signals) {
+        VIGIL_ASSIGN_OR_RETURN(s.value, CanonicalSignalValue(s.type, s.value));
+        VIGIL_RETURN_IF_ERROR(
+            Exec("INSERT INTO media_signals (media_id, type, value, quality) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT (media_id, type, value) DO NOTHING",
+                 {I(m.id), S(SignalTypeName(s.type)), S(s.value), I(s.quality)})
+                .status());
+      }
+    }
+    VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "item.add", Target("item", item.id), "",
+                                            item.url,
+                                            "{\"media\":" + std::to_string(item.media.size()) +
+                                                ",\"source\":" + JsonQuote(item.source) + "}")
+                              .status());
+    VIGIL_RETURN_IF_ERROR(txn.Commit());
+    return item;
+  }
+
+  Result<Item> GetItem(int64_t id) override {
+    VIGIL_ASSIGN_OR_RETURN(auto rows, Q("SELECT id, source, platform_id, url, account, "
+                                        "posted_ms, language, collected_ms FROM items WHERE id = ?",
+                                        {I(id)}));
+    VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
+    if (!found) return Status::NotFound("item " + std::to_string(id) + " not found");
+    Item item{rows->Int(0), rows->Text(1), rows->Int(2), rows->Text(3), rows->Text(4),
+              rows->Int(5), rows->Text(6), rows->Int(7), {}};
+    rows.reset();
+    VIGIL_ASSIGN_OR_RETURN(
+        auto media,
+        Q("SELECT id, item_id, kind, uri, sha256 FROM media WHERE item_id = ? ORDER BY id", {I(id)}));
+    while (true) {
+      VIGIL_ASSIGN_OR_RETURN(bool more, media->Next());
+      if (!more) break;
+      item.media.push_back(
+          {media->Int(0), media->Int(1), media->Text(2), media->Text(3), media->Text(4), {}});
+    }
+    media.reset();
+    for (Media& m : item.media) {
+      VIGIL_ASSIGN_OR_RETURN(auto sig, Q("SELECT type, value, quality FROM media_signals WHERE "
+                                         "media_id = ? ORDER BY type, value",
+                                         {I(m.id)}));
+      while (true) {
+        VIGIL_ASSIGN_OR_RETURN(bool more, sig->Next());
+        if (!more) break;
+        m.signals.push_back({ParseSignalType(sig->Text(0)).value_or(SignalType::kText),
+                             sig->Text(1), static_cast<int>(sig->Int(2))});
+      }
+    }
+    return item;
+  }
+
+  Result<Match> RecordMatch(std::string_view actor, const Match& spec) override {
+    Txn txn(*conn_);
+    VIGIL_RETURN_IF_ERROR(txn.Begin());
+    VIGIL_RETURN_IF_ERROR(GetItem(spec.item_id).status());
+    Match m = spec;
+    if (m.matched_ms == 0) m.matched_ms = Now();
+    VIGIL_ASSIGN_OR_RETURN(
+        m.id, InsertId("INSERT INTO matches (item_id, media_id, signal_id, distance, matched_ms) "
+                       "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                       {I(m.item_id), I(m.media_id), I(m.signal_id), I(m.distance),
+                        I(m.matched_ms)}));
+    VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "match.record", Target("match", m.id),
+                                            Target("item", m.item_id),
+                                            Target("signal", m.signal_id),
+                                            "{\"distance\":" + std::to_string(m.distance) + "}")
+                              .status());
+    VIGIL_RETURN_IF_ERROR(txn.Commit());
+    return m;
+  }
+
+  Result<std::vector<Match>> ListMatches(int64_t item_id) override {
+    VIGIL_ASSIGN_OR_RETURN(auto rows, Q("SELECT id, item_id, media_id, signal_id, distance, "
+                                        "matched_ms FROM matches WHERE item_id = ? ORDER BY id",
+                                        {I(item_id)}));
+    std::vector<Match> out;
+    while (true) {
+      VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+      if (!more) break;
+      out.push_back({rows->Int(0), rows->Int(1), rows->Int(2), rows->Int(3),
+                     static_cast<int>(rows->Int(4)), rows->Int(5)});
+    }
+    return out;
+  }
+
+  // --- audit --------------------------------------------------------------------------
+  Result<AuditEntry> AppendAudit(std::string_view actor, std::string_view action,
+                                 std::string_view target, std::string_view before,
+                                 std::string_view after, std::string_view details) override {
+    if (action.empty()) return Status::InvalidArgument("an audit entry needs an action");
+    Txn txn(*conn_);
+    VIGIL_RETURN_IF_ERROR(txn.Begin());
+    VIGIL_ASSIGN_OR_RETURN(AuditEntry e,
+                           AppendAuditLocked(actor, action, target, before, after, details));
+    VIGIL_RETURN_IF_ERROR(txn.Commit());
+    return e;
+  }
+
+  Status ForEachAudit(int64_t after_seq,
+                      const std::function<bool(const AuditEntry&)>& fn) override {
+    const std::string q =
+        std::string("SELECT ") + kAuditCols + " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?";
+    std::vector<AuditEntry> page;
+    while (true) {
+      page.clear();
+      {
+        VIGIL_ASSIGN_OR_RETURN(auto rows, Q(q, {I(after_seq), I(kPageRows)}));
+        while (true) {
+          VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+          if (!more) break;
+          page.push_back(ReadAudit(*rows));
+        }
+      }
+      for (const AuditEntry& e : page) {
+        if (!fn(e)) return Status::OK();
+      }
+      if (static_cast<int64_t>(page.size()) < kPageRows) return Status::OK();
+      after_seq = page.back().seq;
+    }
+  }
+
+  Result<AuditReport> VerifyAudit() override {
+    AuditChainVerifier v;
+    AuditReport report;
+    int64_t position = 0;
+    // Streams from seq 0 so the verifier sees every stored entry, gaps included.
+    VIGIL_RETURN_IF_ERROR(ForEachAudit(std::numeric_limits<int64_t>::min(), [&](const AuditEntry& e) {
+      ++position;
+      Status s = v.Next(e);
+      if (!s.ok()) {
+        report.ok = false;
+        report.first_bad_seq = e.seq;
+        report.first_bad_position = position;
+        report.problem = s.message();
+        return false;
+      }
+      return true;
+    }));
+    report.entries = position;
+    if (report.ok) report.head_hash = v.head_hash();
+    return report;
+  }
+
+ private:
+  int64_t Now() const { return options_.now_ms(); }
+
+  Result<std::unique_ptr<Rows>> Q(const std::string& sql, std::initializer_list<Param> p) {
+    return conn_->Query(sql, std::span<const Param>(p.begin(), p.size()));
+  }
+  Result<int64_t> Exec(const std::string& sql, std::initializer_list<Param> p) {
+    return conn_->Execute(sql, std::span<const Param>(p.begin(), p.size()));
+  }
+  Status Drain(const std::string& sql, std::initializer_list<Param> p) {
+    VIGIL_ASSIGN_OR_RETURN(auto rows, Q(sql, p));
+    while (true) {
+      VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+      if (!more) return Status::OK();
+    }
+  }
+  Result<int64_t> InsertId(const std::string& sql, std::initializer_list<Param> p) {
+    VIGIL_ASSIGN_OR_RETURN(auto rows, Q(sql, p));
+    VIGIL_ASSIGN_OR_RETURN(bool row, rows->Next());
+    if (!row) return Status::Internal("insert returned no id");
+    int64_t id = rows->Int(0);
+    VIGIL_ASSIGN_OR_RETURN(bool extra, rows->Next());  // completes the statement
+    (void)extra;
+    return id;
+  }
+  static Status Named(const Status& s, const std::string& what) {
+    if (s.code() == StatusCode::kAlreadyExists) {
+      return Status::AlreadyExists(what + " already exists");
+    }
+    return s;
+  }
+
+  Result<int> ReadSchemaVersion() {
+    VIGIL_ASSIGN_OR_RETURN(auto rows,
+                           Q("SELECT value FROM vigil_meta WHERE key = 'schema_version'", {}));
+    VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
+    if (!found) return 0;
+    return std::atoi(rows->Text(0).c_str());
+  }
+
+  Result<int64_t> BumpVersion(int64_t bank_id) {
+    VIGIL_ASSIGN_OR_RETURN(int64_t v, InsertId("UPDATE banks SET version = version + 1, "
+                                               "updated_ms = ? WHERE id = ? RETURNING version",
+                                               {I(Now()), I(bank_id)}));
+    return v;
+  }
+
+  Result<Organisation> OneOrg(const std::string& sql, std::initializer_list<Param> p,
+                              const std::string& what) {
+    VIGIL_ASSIGN_OR_RETURN(auto rows, Q(sql, p));
+    VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
+    if (!found) return Status::NotFound(what + " not found");
+    return Organisation{rows->Int(0), rows->Text(1), rows->Text(2), rows->Int(3)};
+  }
+
+  Result<User> OneUser(const std::string& where, std::initializer_list<Param> p,
+                       const std::string& what) {
+    VIGIL_ASSIGN_OR_RETURN(
+        auto rows, Q("SELECT id, org_id, name, email, role, created_ms FROM users " + where, p));
+    VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
+    if (!found) return Status::NotFound(what + " not found");
+    return User{rows->Int(0), rows->Int(1), rows->Text(2), rows->Text(3), rows->Text(4),
+                rows->Int(5)};
+  }
+
+  Result<std::vector<Bank>> ReadBanks(const std::string& where, std::initializer_list<Param> p) {
+    VIGIL_ASSIGN_OR_RETURN(auto rows, Q("SELECT id, name, owner_org_id, scope, description, "
+                                        "version, created_ms, updated_ms FROM banks " +
+                                            where,
+                                        p));
+    std::vector<Bank> out;
+    while (true) {
+      VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+      if (!more) break;
+      Bank b;
+      b.id = rows->Int(0);
+      b.name = rows->Text(1);
+      b.owner_org_id = rows->Int(2);
+      b.scope = ParseSharingScope(rows->Text(3)).value_or(SharingScope::kPrivate);
+      b.description = rows->Text(4);
+      b.version = rows->Int(5);
+      b.created_ms = rows->Int(6);
+      b.updated_ms = rows->Int(7);
+      out.push_back(std::move(b));
+    }
+    return out;
+  }
+
+  Status ReadShares(Bank& b) {
+    VIGIL_ASSIGN_OR_RETURN(
+        auto rows, Q("SELECT org_id FROM bank_shares WHERE bank_id = ? ORDER BY org_id", {I(b.id)}));
+    b.shared_with.clear();
+    while (true) {
+      VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+      if (!more) return Status::OK();
+      b.shared_with.push_back(rows->Int(0));
+    }
+  }
+
+  Result<Bank> OneBank(const std::string& where, std::initializer_list<Param> p,
+                       const std::string& what) {
+    VIGIL_ASSIGN_OR_RETURN(std::vector<Bank> banks, ReadBanks(where, p));
+    if (banks.empty()) return Status::NotFound(what + " not found");
+    VIGIL_RETURN_IF_ERROR(ReadShares(banks.front()));
+    return std::move(banks.front());
+  }
+
+  Status WriteShares(int64_t bank_id, const std::vector<int64_t>& orgs) {
+    for (int64_t org : orgs) {
+      VIGIL_RETURN_IF_ERROR(Exec("INSERT INTO bank_shares (bank_id, org_id) VALUES (?, ?) "
+                                 "ON CONFLICT (bank_id, org_id) DO NOTHING",
+                                 {I(bank_id), I(org)})
+                                .status());
+    }
+    return Status::OK();
+  }
+
+  static std::string SharingDetails(const Bank& b) {
+    std::string s = "{\"scope\":\"" + std::string(SharingScopeName(b.scope)) +
+                    "\",\"owner_org\":" + std::to_string(b.owner_org_id) + ",\"shared_with\":[";
+    for (size_t i = 0; i < b.shared_with.size(); ++i) {
+      if (i) s += ',';
+      s += std::to_string(b.shared_with[i]);
+    }
+    return s + "]}";
+  }
+
+  Result<std::vector<Platform>> ReadPlatforms(const std::string& where,
+                                              std::initializer_list<Param> p) {
+    VIGIL_ASSIGN_OR_RETURN(auto rows, Q("SELECT id, name, domains, referral_contact, created_ms "
+                                        "FROM platforms " +
+                                            where,
+                                        p));
+    std::vector<Platform> out;
+    while (true) {
+      VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+      if (!more) break;
+      out.push_back({rows->Int(0), rows->Text(1), rows->Text(2), rows->Text(3), rows->Int(4)});
+    }
+    return out;
+  }
+
+  // Appends one chained entry; the caller holds a transaction.
+  Result<AuditEntry> AppendAuditLocked(std::string_view actor, std::string_view action,
+                                       std::string_view target, std::string_view before,
+                                       std::string_view after, std::string_view details) {
+    if (conn_->dialect() == Dialect::kPostgres) {
+      // Concurrent transactions would otherwise both read the same head and one would
+      // fail on the seq key; the lock is released at commit or rollback.
+      VIGIL_RETURN_IF_ERROR(Drain("SELECT pg_advisory_xact_lock(?)", {I(kAuditLockKey)}));
+    }
+    AuditEntry e;
+    {
+      VIGIL_ASSIGN_OR_RETURN(auto rows,
+                             Q("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", {}));
+      VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
+      e.seq = found ? rows->Int(0) + 1 : 1;
+      e.prev_hash = found ? rows->Text(1) : std::string(kAuditGenesisHash);
+    }
+    e.at_ms = Now();
+    e.actor = actor.empty() ? "unknown" : std::string(actor);
+    e.action = action;
+    e.target = target;
+    e.before = before;
+    e.after = after;
+    e.details = details;
+    e.hash = AuditEntryHash(e);
+    VIGIL_RETURN_IF_ERROR(
+        Exec(std::string("INSERT INTO audit_log (") + kAuditCols +
+                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             {I(e.seq), I(e.at_ms), S(e.actor), S(e.action), S(e.target), S(e.before),
+              S(e.after), S(e.details), S(e.prev_hash), S(e.hash)})
+            .status());
+    return e;
+  }
+
+  std::unique_ptr<sql::Connection> conn_;
+  StoreOptions options_;
+};
+
+}  // namespace
+
+bool Store::OrgCanRead(const Bank& bank, int64_t org_id) {
+  if (bank.scope == SharingScope::kPublic) return true;
+  if (org_id != 0 && org_id == bank.owner_org_id) return true;
+  return bank.scope == SharingScope::kOrganisations &&
+         std::find(bank.shared_with.begin(), bank.shared_with.end(), org_id) !=
+             bank.shared_with.end();
+}
+
+Result<std::vector<Signal>> Store::ListSignals(int64_t bank_id, const SignalQuery& query) {
+  std::vector<Signal> out;
+  VIGIL_RETURN_IF_ERROR(ForEachSignal(bank_id, query, [&](const Signal& s) {
+    out.push_back(s);
+    return true;
+  }));
+  return out;
+}
+
+Backend BackendFor(std::string_view db) {
+  if (db.starts_with("postgres://") || db.starts_with("postgresql://")) return Backend::kPostgres;
+  if (db.find("host=") != std::string_view::npos || db.find("dbname=") != std::string_view::npos) {
+    return Backend::kPostgres;
+  }
+  return Backend::kSqlite;
+}
+
+Result<std::unique_ptr<Store>> OpenSqlStore(std::unique_ptr<sql::Connection> conn,
+                                            const StoreOptions& options) {
+  auto store = std::make_unique<SqlStore>(std::move(conn), options);
+  VIGIL_RETURN_IF_ERROR(store->Migrate());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Result<std::unique_ptr<Store>> OpenStore(std::string_view db, const StoreOptions& options) {
+  std::string target(db);
+  if (target.empty()) return Status::InvalidArgument("empty --db value");
+  std::unique_ptr<sql::Connection> conn;
+  if (BackendFor(db) == Backend::kPostgres) {
+    VIGIL_ASSIGN_OR_RETURN(conn, sql::OpenPostgres(target, options.connect_timeout_s));
+  } else {
+    VIGIL_ASSIGN_OR_RETURN(conn, sql::OpenSqlite(target, options.create_if_missing,
+                                                 options.busy_timeout_ms));
+  }
+  return OpenSqlStore(std::move(conn), options);
+}
+
+sql::Connection* RawConnectionForTesting(Store& store) {
+  auto* s = dynamic_cast<SqlStore*>(&store);
+  return s ? &s->connection() : nullptr;
+}
+
+}  // namespace vigil::store

@@ -1,0 +1,133 @@
+#include "text/normalize.h"
+
+#include <gtest/gtest.h>
+
+#include "text/lang.h"
+#include "text/signal.h"
+
+namespace vigil::text {
+namespace {
+
+std::string Norm(std::string_view s) {
+  auto r = NormalizeText(s);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : "";
+}
+
+std::string Match(std::string_view s) {
+  auto r = MatchingForm(s);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : "";
+}
+
+TEST(Normalize, CaseWidthLigaturesPunctuationWhitespace) {
+  EXPECT_EQ(Norm("  Hello,   WORLD!!\n\tＦｕｌｌ ﬁne  "), "hello world full fine");
+  EXPECT_EQ(Norm("Straße"), "strasse");
+  EXPECT_EQ(Norm("«quoted» — text… (1)"), "quoted text 1");
+  EXPECT_EQ(Norm(""), "");
+  EXPECT_EQ(Norm("?!… ---"), "");
+}
+
+TEST(Normalize, LatinDiacriticsRemoved) {
+  EXPECT_EQ(Norm("Café Crème"), "cafe creme");
+  EXPECT_EQ(Norm("Çok güzel İstanbul"), "cok guzel istanbul");
+  // Precomposed and decomposed spellings are the same.
+  EXPECT_EQ(Norm("e\xCC\x81t\xC3\xA9"), "ete");
+}
+
+TEST(Normalize, ArabicHarakatTatweelAndVariants) {
+  // Vowelled and unvowelled spellings of the same words, with tatweel stretching.
+  EXPECT_EQ(Norm("كَتَبَ الطَّالِبُ"), Norm("كتب الطالب"));
+  EXPECT_EQ(Norm("كـــتـــب"), "كتب");
+  // Alef forms, alef maqsura / yeh, ta marbuta / heh.
+  EXPECT_EQ(Norm("أحمد إلى آخر ٱلمدرسة"), "احمد الي اخر المدرسه");
+  EXPECT_EQ(Norm("مدرسة"), Norm("مدرسه"));
+  EXPECT_EQ(Norm("على"), Norm("علي"));
+  // Arabic-Indic and Persian digits become ASCII; Arabic punctuation becomes space.
+  EXPECT_EQ(Norm("٢٠٢٤، ۱۴۰۳؟"), "2024 1403");
+}
+
+TEST(Normalize, PersianAndUrduLetterVariants) {
+  // Persian keheh and Farsi yeh against Arabic kaf and yeh.
+  EXPECT_EQ(Norm("کتاب یک"), Norm("كتاب يك"));
+  // Urdu heh goal, heh doachashmee and yeh barree.
+  EXPECT_EQ(Norm("ہے"), Norm("هي"));
+  // ZWNJ inside Persian words is dropped.
+  EXPECT_EQ(Norm("می\u200Cخواهم"), Norm("میخواهم"));
+}
+
+TEST(Normalize, CyrillicKept) { EXPECT_EQ(Norm("Привет, МИР!"), "привет мир"); }
+
+TEST(Normalize, ConfusablesShareASkeleton) {
+  // Cyrillic letters that look Latin, and digits standing in for letters.
+  EXPECT_EQ(Match("\xD1\x80\xD0\xB0\xD1\x83\xD1\x80\xD0\xB0l"), Match("paypal"));  // Cyrillic р а у
+  EXPECT_EQ(Match("0range"), Match("Orange"));
+  EXPECT_NE(Match("orange"), Match("purple"));
+}
+
+TEST(Normalize, Idempotent) {
+  const char* samples[] = {"Hello, WORLD! Ｆｕｌｌ ﬁne café", "مُحَمَّدٌ ذَهَبَ إِلَى المَدْرَسَةِ",
+                           "پیکان کتاب یک ۱۲۳", "Погода в долине", "ہم نے کتاب پڑھی",
+                           "0range p\xD0\xB0ypal ǉubljana ⑴"};
+  for (const char* s : samples) {
+    const std::string n = Norm(s);
+    EXPECT_EQ(Norm(n), n) << s;
+    const std::string m = Match(s);
+    auto again = Skeleton(m);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(*again, m) << s;
+  }
+}
+
+TEST(Normalize, RefusesInvalidUtf8AndOversizedText) {
+  auto bad = NormalizeText("abc\xC3(def");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("byte 3"), std::string::npos);
+  EXPECT_FALSE(NormalizeText("\xED\xA0\x80").ok());  // a UTF-16 surrogate in UTF-8
+  auto big = NormalizeText(std::string(100, 'a'), 10);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.status().code(), StatusCode::kResourceExhausted);
+}
+
+TEST(Lang, IdentifiesLanguagesInSeveralScripts) {
+  struct Case {
+    const char* text;
+    const char* code;
+  } cases[] = {
+      {"The weather in the valley was mild this spring and the farmers planted early.", "en"},
+      {"Le temps dans la vallée était doux ce printemps et les fermiers ont semé tôt.", "fr"},
+      {"Das Wetter im Tal war in diesem Frühling mild und die Bauern haben früh gesät.", "de"},
+      {"Погода в долине этой весной была мягкой, и фермеры посеяли рано.", "ru"},
+      {"الطقس في الوادي كان معتدلا هذا الربيع وزرع المزارعون مبكرا", "ar"},
+      {"هوای دره در این بهار معتدل بود و کشاورزان زود کاشتند", "fa"},
+      {"اس بہار وادی میں موسم معتدل تھا اور کسانوں نے جلدی بویا", "ur"},
+  };
+  for (const Case& c : cases) {
+    auto g = DetectLanguage(c.text);
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    EXPECT_EQ(g->code, c.code) << c.text;
+    EXPECT_TRUE(g->reliable) << c.text;
+  }
+  auto empty = DetectLanguage("");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->code, "un");
+  EXPECT_FALSE(DetectLanguage("ab\xFF").ok());
+}
+
+TEST(Signal, CombinesFormsLanguageAndFingerprint) {
+  auto s = ComputeTextSignal("The weather in the valley was mild this spring.");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->normalized, "the weather in the valley was mild this spring");
+  ASSERT_TRUE(s->minhash.has_value());
+  const std::string json = TextSignalJson(*s);
+  EXPECT_NE(json.find("\"lang\":\"en\""), std::string::npos);
+  EXPECT_NE(json.find("\"minhash\":\""), std::string::npos);
+  auto none = ComputeTextSignal("!!! ...");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->minhash.has_value());
+  EXPECT_NE(TextSignalJson(*none).find("\"minhash\":null"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vigil::text
