@@ -35,8 +35,8 @@ Status RunIndexBuild(const IndexBuildFlags& f) {
   if (!f.quiet) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     auto st = idx->GetStats();
-    std::fprintf(stderr, "vigil: index: %zu hashes from %s -> %s (%.1f MiB, %.2f s)\n",
-                 st.entries, f.hash_file.c_str(), f.output.c_str(),
+    std::fprintf(stderr, "vigil: index: %zu hashes from %s -> %s (%.1f MiB, %.2f s)\n", st.entries,
+                 f.hash_file.c_str(), f.output.c_str(),
                  static_cast<double>(st.memory_bytes) / (1 << 20), secs);
   }
   return Status::OK();
@@ -45,7 +45,8 @@ Status RunIndexBuild(const IndexBuildFlags& f) {
 }  // namespace
 
 void RegisterIndex(CLI::App& app, int* exit_code) {
-  auto* cmd = app.add_subcommand("index", "Build exact Hamming-range index files for `vigil match`");
+  auto* cmd =
+      app.add_subcommand("index", "Build exact Hamming-range index files for `vigil match`");
   cmd->require_subcommand(1);
   auto flags = std::make_shared<IndexBuildFlags>();
   auto* build = cmd->add_subcommand(

@@ -31,8 +31,8 @@ Result<std::unique_ptr<index::HammingIndex>> IndexForList(const std::vector<inde
     hashes[i] = db[i].hash;
   }
   const double n = static_cast<double>(db.size()), q = static_cast<double>(nqueries);
-  const double scan_cost = n * q / 3e9;           // seconds at ~3G compares/s
-  const double mih_cost = n * 3e-7 + q * 2e-4;    // build, then per-query worst case
+  const double scan_cost = n * q / 3e9;         // seconds at ~3G compares/s
+  const double mih_cost = n * 3e-7 + q * 2e-4;  // build, then per-query worst case
   if (radius <= 63 && mih_cost < scan_cost) {
     VIGIL_ASSIGN_OR_RETURN(auto mih, index::MihIndex::Build(ids, hashes));
     return std::unique_ptr<index::HammingIndex>(std::move(mih));
@@ -106,11 +106,13 @@ void RegisterMatch(CLI::App& app, int* exit_code) {
       "Examples:\n"
       "  vigil match --db bank.txt --radius 31 uploads.txt\n"
       "  vigil index build bank.txt -o bank.vidx && vigil match --index bank.vidx uploads.txt");
-  auto* db = cmd->add_option("--db", flags->db, "Hash list to match against (read and indexed in memory)");
+  auto* db =
+      cmd->add_option("--db", flags->db, "Hash list to match against (read and indexed in memory)");
   auto* ix = cmd->add_option("--index", flags->index_file, "Index file from `vigil index build`");
   db->excludes(ix);
-  cmd->add_option("--radius", flags->radius,
-                  "Largest Hamming distance that counts as a match, 0..256 (PDQ's usual threshold is 31)")
+  cmd->add_option(
+         "--radius", flags->radius,
+         "Largest Hamming distance that counts as a match, 0..256 (PDQ's usual threshold is 31)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
   cmd->add_option("--k", flags->k, "Print only the k nearest matches (within --radius) per query")
@@ -123,9 +125,10 @@ void RegisterMatch(CLI::App& app, int* exit_code) {
     Status st = RunMatch(*flags);
     if (!st.ok()) {
       PrintError("match", st);
-      *exit_code = st.code() == StatusCode::kInvalidArgument && st.message().starts_with("give exactly")
-                       ? kExitUsage
-                       : kExitFailure;
+      *exit_code =
+          st.code() == StatusCode::kInvalidArgument && st.message().starts_with("give exactly")
+              ? kExitUsage
+              : kExitFailure;
     }
   });
 }

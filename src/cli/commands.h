@@ -25,6 +25,7 @@ void RegisterBank(CLI::App& app, int* exit_code);
 void RegisterAudit(CLI::App& app, int* exit_code);
 void RegisterVideo(CLI::App& app, int* exit_code);
 void RegisterScan(CLI::App& app, int* exit_code);
+void RegisterServe(CLI::App& app, int* exit_code);  // serve and token (cmd_serve.cpp)
 
 // Prints "vigil: <context>: <status message>" on stderr.
 void PrintError(const std::string& context, const Status& status);

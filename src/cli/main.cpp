@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   RegisterAudit(app, &exit_code);
   RegisterVideo(app, &exit_code);
   RegisterScan(app, &exit_code);
+  RegisterServe(app, &exit_code);
 
   try {
     app.parse(argc, argv);

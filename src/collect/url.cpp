@@ -205,8 +205,13 @@ Result<std::string> TelegramDeepLink(std::string_view s) {
 // removed, numeric IPv4 spellings ("0x7f.1") as a dotted quad.
 Result<std::string> NormalizeHostName(std::string_view raw) {
   std::string host = PercentDecode(raw);
-  if (!host.empty() && host.back() == '.') host.pop_back();
   if (host.empty()) return Status::InvalidArgument("empty host");
+  // libidn2 reads C strings: a NUL would silently cut the host short.
+  if (std::any_of(host.begin(), host.end(), [](char c) {
+        return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
+      })) {
+    return Status::InvalidArgument("host has a control character or space");
+  }
   bool ascii = std::all_of(host.begin(), host.end(),
                            [](char c) { return static_cast<unsigned char>(c) < 0x80; });
   if (!ascii) {
@@ -224,7 +229,8 @@ Result<std::string> NormalizeHostName(std::string_view raw) {
     host = out;
   }
   host = ToLower(host);
-  // UTS #46 maps ideographic full stops to '.', so a trailing dot can appear only now.
+  // One trailing dot (the DNS root) is dropped; only now, since UTS #46 maps ideographic
+  // full stops to '.'.
   if (!host.empty() && host.back() == '.') host.pop_back();
   if (host.empty()) return Status::InvalidArgument("empty host");
   for (char c : host) {
@@ -232,7 +238,7 @@ Result<std::string> NormalizeHostName(std::string_view raw) {
       return Status::InvalidArgument("host has a character not allowed in host names");
     }
   }
-  if (host.find("..") != std::string::npos || host.front() == '.') {
+  if (host.find("..") != std::string::npos || host.front() == '.' || host.back() == '.') {
     return Status::InvalidArgument("host has an empty label");
   }
   // A host whose last label is a number is an IPv4 address in some spelling; servers and

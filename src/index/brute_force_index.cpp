@@ -36,7 +36,8 @@ void BruteForceIndex::AppendLocked(uint64_t id, const Hash256& hash) {
 Status BruteForceIndex::Add(uint64_t id, const Hash256& hash) {
   std::unique_lock lock(mu_);
   if (ids_.size() >= kMaxIndexEntries) {
-    return Status::ResourceExhausted("index is full (" + std::to_string(kMaxIndexEntries) + " entries)");
+    return Status::ResourceExhausted("index is full (" + std::to_string(kMaxIndexEntries) +
+                                     " entries)");
   }
   AppendLocked(id, hash);
   return Status::OK();
@@ -49,7 +50,8 @@ Status BruteForceIndex::AddBatch(std::span<const uint64_t> ids, std::span<const 
   }
   std::unique_lock lock(mu_);
   if (ids_.size() + ids.size() > kMaxIndexEntries) {
-    return Status::ResourceExhausted("index is full (" + std::to_string(kMaxIndexEntries) + " entries)");
+    return Status::ResourceExhausted("index is full (" + std::to_string(kMaxIndexEntries) +
+                                     " entries)");
   }
   blocks_.reserve((ids_.size() + ids.size() + 7) / 8);
   ids_.reserve(ids_.size() + ids.size());
@@ -133,7 +135,8 @@ std::vector<Match> BruteForceIndex::Knn(const Hash256& query, size_t k, int max_
     if (dist[pos] <= max_radius) out.push_back({ids_[pos], dist[pos]});
   }
   if (out.size() > k) {
-    std::nth_element(out.begin(), out.begin() + static_cast<ptrdiff_t>(k - 1), out.end(), MatchLess);
+    std::nth_element(out.begin(), out.begin() + static_cast<ptrdiff_t>(k - 1), out.end(),
+                     MatchLess);
     out.resize(k);
   }
   std::sort(out.begin(), out.end(), MatchLess);

@@ -25,7 +25,8 @@ TEST(BruteForceIndex, MatchesNaiveLoopAtEveryLevel) {
   std::vector<uint64_t> ids(hs.size());
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = 1000 + i * 7;
   auto qs = testing::MixedQueries(hs, 40, 2);
-  for (auto level : {internal::KernelLevel::kScalar, internal::KernelLevel::kAvx2, internal::KernelLevel::kAvx512}) {
+  for (auto level : {internal::KernelLevel::kScalar, internal::KernelLevel::kAvx2,
+                     internal::KernelLevel::kAvx512}) {
     if (!internal::LevelSupported(level)) continue;
     BruteForceIndex idx(level);
     ASSERT_TRUE(idx.AddBatch(ids, hs).ok());

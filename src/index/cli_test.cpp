@@ -52,14 +52,14 @@ TEST_F(MatchCli, BuildAndMatchAgreeWithExpectedLines) {
   Hash256 a40 = vigil::index::testing::FlipBits(a, 40, rng);
   {
     std::ofstream db(P("db.txt"));
-    db << "# synthetic test list\n"                 // line 1
-       << a.ToHex() << ",100,x.jpg\n"              // line 2
-       << "\n"                                     // line 3
-       << b.ToHex() << "\n"                        // line 4
-       << a3.ToHex() << " extra\n"                 // line 5
-       << a40.ToHex() << "\n";                     // line 6
+    db << "# synthetic test list\n"    // line 1
+       << a.ToHex() << ",100,x.jpg\n"  // line 2
+       << "\n"                         // line 3
+       << b.ToHex() << "\n"            // line 4
+       << a3.ToHex() << " extra\n"     // line 5
+       << a40.ToHex() << "\n";         // line 6
     std::ofstream q(P("q.txt"));
-    q << b.ToHex() << "\n" << a.ToHex() << "\n";   // lines 1, 2
+    q << b.ToHex() << "\n" << a.ToHex() << "\n";  // lines 1, 2
   }
   CliRun built = Vigil("index build -q " + P("db.txt") + " -o " + P("db.vidx"));
   ASSERT_EQ(built.code, 0);
@@ -70,7 +70,8 @@ TEST_F(MatchCli, BuildAndMatchAgreeWithExpectedLines) {
   CliRun m2 = Vigil("match --index " + P("db.vidx") + " --radius 31 " + P("q.txt"));
   EXPECT_EQ(m2.code, 0);
   EXPECT_EQ(m2.out, want);
-  CliRun wide = Vigil("match --index " + P("db.vidx") + " --radius 40 --format jsonl " + P("q.txt"));
+  CliRun wide =
+      Vigil("match --index " + P("db.vidx") + " --radius 40 --format jsonl " + P("q.txt"));
   EXPECT_EQ(wide.out,
             "{\"query_line\":1,\"db_line\":4,\"distance\":0}\n"
             "{\"query_line\":2,\"db_line\":2,\"distance\":0}\n"
@@ -93,8 +94,8 @@ TEST_F(MatchCli, BadInputFailsCleanly) {
   CliRun m = Vigil("match --db " + P("bad.txt") + " " + P("q.txt"));
   EXPECT_EQ(m.code, 1);
   EXPECT_EQ(m.out, "");
-  EXPECT_EQ(Vigil("match " + P("q.txt")).code, 2);                     // neither --db nor --index
-  EXPECT_EQ(Vigil("match --db x --index y " + P("q.txt")).code, 2);    // both
+  EXPECT_EQ(Vigil("match " + P("q.txt")).code, 2);                   // neither --db nor --index
+  EXPECT_EQ(Vigil("match --db x --index y " + P("q.txt")).code, 2);  // both
   EXPECT_EQ(Vigil("match --db " + P("q.txt") + " --radius 300 " + P("q.txt")).code, 2);
   std::ofstream(P("junk.vidx")) << "junk";
   EXPECT_EQ(Vigil("match --index " + P("junk.vidx") + " " + P("q.txt")).code, 1);

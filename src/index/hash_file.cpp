@@ -15,6 +15,8 @@ Result<std::vector<HashLine>> ParseHashText(std::string_view text, std::string_v
   uint64_t bad = 0;
   uint64_t line_no = 0;
   size_t at = 0;
+  // A UTF-8 byte order mark (some editors add one) is not part of the first line.
+  if (text.starts_with("\xEF\xBB\xBF")) at = 3;
   while (at < text.size()) {
     size_t nl = text.find('\n', at);
     size_t end = nl == std::string_view::npos ? text.size() : nl;
@@ -31,8 +33,8 @@ Result<std::vector<HashLine>> ParseHashText(std::string_view text, std::string_v
     Result<Hash256> h = Hash256::FromHex(token);
     if (!h.ok()) {
       if (bad++ == 0) {
-        first_error = std::string(name) + ":" + std::to_string(line_no) + ": not a 256-bit hex hash (" +
-                      h.status().message() + ")";
+        first_error = std::string(name) + ":" + std::to_string(line_no) +
+                      ": not a 256-bit hex hash (" + h.status().message() + ")";
       }
       continue;
     }
@@ -49,12 +51,14 @@ Result<std::vector<HashLine>> ReadHashFile(const std::string& path) {
   if (path == "-") {
     std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
     if (text.size() > kMaxHashFileBytes) {
-      return Status::ResourceExhausted("standard input: more than " + std::to_string(kMaxHashFileBytes) + " bytes");
+      return Status::ResourceExhausted("standard input: more than " +
+                                       std::to_string(kMaxHashFileBytes) + " bytes");
     }
     return ParseHashText(text, "<stdin>");
   }
   VIGIL_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFileBytes(path, kMaxHashFileBytes));
-  return ParseHashText(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path);
+  return ParseHashText(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                       path);
 }
 
 }  // namespace vigil::index

@@ -22,6 +22,13 @@ TEST(HashFile, ParsesLinesWithTrailingFieldsCommentsAndBlanks) {
   EXPECT_EQ((*r)[3].line, 8u);
 }
 
+TEST(HashFile, SkipsUtf8ByteOrderMark) {
+  auto r = ParseHashText("\xEF\xBB\xBF" + kA + "\n", "bom.txt");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].line, 1u);
+}
+
 TEST(HashFile, EmptyInputIsAnEmptyList) {
   auto r = ParseHashText("", "x");
   ASSERT_TRUE(r.ok());
@@ -35,7 +42,8 @@ TEST(HashFile, MalformedLinesNameFileAndLine) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("db.txt:2:"), std::string::npos) << r.status().message();
-  EXPECT_NE(r.status().message().find("3 malformed lines"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("3 malformed lines"), std::string::npos)
+      << r.status().message();
   auto g = ParseHashText(std::string(63, 'a') + "g\n", "q");
   ASSERT_FALSE(g.ok());
   EXPECT_NE(g.status().message().find("q:1:"), std::string::npos);

@@ -87,7 +87,8 @@ TEST_F(IndexFile, EveryTruncationIsRefused) {
   }
   // Through the file loader too, at a few lengths (and with a trailing byte).
   for (size_t len : {size_t{0}, size_t{5}, size_t{127}, size_t{128}, bytes.size() - 1}) {
-    std::ofstream(Path("cut.vidx"), std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(len));
+    std::ofstream(Path("cut.vidx"), std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(len));
     auto r = MihIndex::Load(Path("cut.vidx"));
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.status().message().find("truncated"), std::string::npos) << r.status().message();

@@ -29,8 +29,8 @@ inline int Clamp(int radius) { return radius > 256 ? 256 : radius; }
 
 // ---------------------------------------------------------------- scalar
 
-void ScanBlocksScalar(const Block8* blocks, size_t n, const Hash256* queries, size_t nq,
-                      int radius, uint32_t query_base, std::vector<Hit>* out) {
+void ScanBlocksScalar(const Block8* blocks, size_t n, const Hash256* queries, size_t nq, int radius,
+                      uint32_t query_base, std::vector<Hit>* out) {
   const size_t nblocks = (n + 7) / 8;
   for (size_t b0 = 0; b0 < nblocks; b0 += kTileBlocks) {
     const size_t b1 = std::min(nblocks, b0 + kTileBlocks);
@@ -39,7 +39,8 @@ void ScanBlocksScalar(const Block8* blocks, size_t n, const Hash256* queries, si
       for (size_t b = b0; b < b1; ++b) {
         const Block8& blk = blocks[b];
         for (int lane = 0; lane < 8; ++lane) {
-          int d = std::popcount(blk.w[0][lane] ^ qh.w[0]) + std::popcount(blk.w[1][lane] ^ qh.w[1]) +
+          int d = std::popcount(blk.w[0][lane] ^ qh.w[0]) +
+                  std::popcount(blk.w[1][lane] ^ qh.w[1]) +
                   std::popcount(blk.w[2][lane] ^ qh.w[2]) + std::popcount(blk.w[3][lane] ^ qh.w[3]);
           size_t pos = b * 8 + lane;
           if (d <= radius && pos < n) {
@@ -66,7 +67,8 @@ void ScanHashesScalar(const Hash256* hashes, size_t n, const Hash256& q, int rad
                       uint32_t pos_base, std::vector<PosDist>* out) {
   for (size_t j = 0; j < n; ++j) {
     int d = HammingDistance(hashes[j], q);
-    if (d <= radius) out->push_back({static_cast<uint32_t>(pos_base + j), static_cast<uint32_t>(d)});
+    if (d <= radius)
+      out->push_back({static_cast<uint32_t>(pos_base + j), static_cast<uint32_t>(d)});
   }
 }
 
@@ -101,9 +103,9 @@ VIGIL_AVX2 inline __m256i HalfBlockDistances(const Block8& blk, int half, const 
       _mm256_load_si256(reinterpret_cast<const __m256i*>(&blk.w[0][half * 4])), qv[0]));
   for (int k = 1; k < 4; ++k) {
     // Byte counts are at most 8 per word, 32 over four words: no overflow before the sum.
-    acc = _mm256_add_epi8(acc, PopcountBytes(_mm256_xor_si256(
-                                   _mm256_load_si256(reinterpret_cast<const __m256i*>(&blk.w[k][half * 4])),
-                                   qv[k])));
+    acc = _mm256_add_epi8(
+        acc, PopcountBytes(_mm256_xor_si256(
+                 _mm256_load_si256(reinterpret_cast<const __m256i*>(&blk.w[k][half * 4])), qv[k])));
   }
   return _mm256_sad_epu8(acc, _mm256_setzero_si256());
 }
@@ -149,7 +151,8 @@ VIGIL_AVX2 void BlockDistancesAvx2(const Block8* blocks, size_t n, const Hash256
     alignas(32) uint64_t ds[8];
     _mm256_store_si256(reinterpret_cast<__m256i*>(ds), HalfBlockDistances(blocks[b], 0, qv));
     _mm256_store_si256(reinterpret_cast<__m256i*>(ds + 4), HalfBlockDistances(blocks[b], 1, qv));
-    for (size_t lane = 0; lane < 8 && b * 8 + lane < n; ++lane) dist[b * 8 + lane] = static_cast<uint16_t>(ds[lane]);
+    for (size_t lane = 0; lane < 8 && b * 8 + lane < n; ++lane)
+      dist[b * 8 + lane] = static_cast<uint16_t>(ds[lane]);
   }
 }
 
@@ -157,11 +160,13 @@ VIGIL_AVX2 void ScanHashesAvx2(const Hash256* hashes, size_t n, const Hash256& q
                                uint32_t pos_base, std::vector<PosDist>* out) {
   const __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q.w.data()));
   for (size_t j = 0; j < n; ++j) {
-    __m256i x = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(hashes[j].w.data())), qv);
+    __m256i x = _mm256_xor_si256(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(hashes[j].w.data())), qv);
     __m256i s = _mm256_sad_epu8(PopcountBytes(x), _mm256_setzero_si256());
     int d = static_cast<int>(_mm256_extract_epi64(s, 0) + _mm256_extract_epi64(s, 1) +
                              _mm256_extract_epi64(s, 2) + _mm256_extract_epi64(s, 3));
-    if (d <= radius) out->push_back({static_cast<uint32_t>(pos_base + j), static_cast<uint32_t>(d)});
+    if (d <= radius)
+      out->push_back({static_cast<uint32_t>(pos_base + j), static_cast<uint32_t>(d)});
   }
 }
 
@@ -184,9 +189,12 @@ VIGIL_AVX2 size_t FilterEntriesAvx2(const uint32_t* e, size_t n, int pos_bits, u
 
 VIGIL_AVX512 inline __m512i BlockDistances512(const Block8& blk, const __m512i* qv) {
   __m512i d = _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_load_si512(blk.w[0]), qv[0]));
-  d = _mm512_add_epi64(d, _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_load_si512(blk.w[1]), qv[1])));
-  d = _mm512_add_epi64(d, _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_load_si512(blk.w[2]), qv[2])));
-  d = _mm512_add_epi64(d, _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_load_si512(blk.w[3]), qv[3])));
+  d = _mm512_add_epi64(d,
+                       _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_load_si512(blk.w[1]), qv[1])));
+  d = _mm512_add_epi64(d,
+                       _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_load_si512(blk.w[2]), qv[2])));
+  d = _mm512_add_epi64(d,
+                       _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_load_si512(blk.w[3]), qv[3])));
   return d;
 }
 
@@ -199,7 +207,8 @@ VIGIL_AVX512 void EmitHits(__mmask8 m, __m512i d, size_t b, size_t n, uint32_t q
     int lane = std::countr_zero(bits);
     bits &= bits - 1;
     size_t pos = b * 8 + lane;
-    if (pos < n) out->push_back({query, static_cast<uint32_t>(pos), static_cast<uint32_t>(ds[lane])});
+    if (pos < n)
+      out->push_back({query, static_cast<uint32_t>(pos), static_cast<uint32_t>(ds[lane])});
   }
 }
 
@@ -253,7 +262,8 @@ VIGIL_AVX512 void BlockDistancesAvx512(const Block8* blocks, size_t n, const Has
 
 VIGIL_AVX512 void ScanHashesAvx512(const Hash256* hashes, size_t n, const Hash256& q, int radius,
                                    uint32_t pos_base, std::vector<PosDist>* out) {
-  const __m512i q2 = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q.w.data())));
+  const __m512i q2 =
+      _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q.w.data())));
   const __m512i rad = _mm512_set1_epi64(radius);
   const uint64_t* base = hashes[0].w.data();
   size_t j = 0;
@@ -279,13 +289,15 @@ VIGIL_AVX512 void ScanHashesAvx512(const Hash256* hashes, size_t n, const Hash25
       while (bits) {
         int k = std::countr_zero(bits);
         bits &= bits - 1;
-        out->push_back({static_cast<uint32_t>(pos_base + j + kOrder[k]), static_cast<uint32_t>(ds[k])});
+        out->push_back(
+            {static_cast<uint32_t>(pos_base + j + kOrder[k]), static_cast<uint32_t>(ds[k])});
       }
     }
   }
   for (; j < n; ++j) {
     int dd = HammingDistance(hashes[j], q);
-    if (dd <= radius) out->push_back({static_cast<uint32_t>(pos_base + j), static_cast<uint32_t>(dd)});
+    if (dd <= radius)
+      out->push_back({static_cast<uint32_t>(pos_base + j), static_cast<uint32_t>(dd)});
   }
 }
 
@@ -329,8 +341,9 @@ __attribute__((target("popcnt"))) void VerifyPopcnt(const Hash256* hashes, const
                                                     size_t n, const Hash256& q, int radius,
                                                     std::vector<PosDist>* out) {
   VerifyLoop(hashes, cands, n, q, radius, out, [](const Hash256& a, const Hash256& b) {
-    return static_cast<int>(__builtin_popcountll(a.w[0] ^ b.w[0]) + __builtin_popcountll(a.w[1] ^ b.w[1]) +
-                            __builtin_popcountll(a.w[2] ^ b.w[2]) + __builtin_popcountll(a.w[3] ^ b.w[3]));
+    return static_cast<int>(
+        __builtin_popcountll(a.w[0] ^ b.w[0]) + __builtin_popcountll(a.w[1] ^ b.w[1]) +
+        __builtin_popcountll(a.w[2] ^ b.w[2]) + __builtin_popcountll(a.w[3] ^ b.w[3]));
   });
 }
 
@@ -345,12 +358,9 @@ void VerifyCandidates(KernelLevel level, const Hash256* hashes, const uint32_t* 
 bool LevelSupported(KernelLevel level) {
   const cpu::Features& f = cpu::Detect();
   switch (level) {
-    case KernelLevel::kScalar:
-      return true;
-    case KernelLevel::kAvx2:
-      return f.avx2 && f.popcnt;
-    case KernelLevel::kAvx512:
-      return f.avx512f && f.avx512bw && f.avx512vpopcntdq && f.popcnt;
+    case KernelLevel::kScalar: return true;
+    case KernelLevel::kAvx2: return f.avx2 && f.popcnt;
+    case KernelLevel::kAvx512: return f.avx512f && f.avx512bw && f.avx512vpopcntdq && f.popcnt;
   }
   return false;
 }
@@ -366,12 +376,9 @@ KernelLevel BestLevel() {
 
 const char* LevelName(KernelLevel level) {
   switch (level) {
-    case KernelLevel::kScalar:
-      return "scalar";
-    case KernelLevel::kAvx2:
-      return "avx2";
-    case KernelLevel::kAvx512:
-      return "avx512vpopcntdq";
+    case KernelLevel::kScalar: return "scalar";
+    case KernelLevel::kAvx2: return "avx2";
+    case KernelLevel::kAvx512: return "avx512vpopcntdq";
   }
   return "?";
 }
@@ -383,8 +390,7 @@ void ScanBlocks(KernelLevel level, const Block8* blocks, size_t n, const Hash256
   switch (level) {
     case KernelLevel::kAvx512:
       return ScanBlocksAvx512(blocks, n, queries, nq, radius, query_base, out);
-    case KernelLevel::kAvx2:
-      return ScanBlocksAvx2(blocks, n, queries, nq, radius, query_base, out);
+    case KernelLevel::kAvx2: return ScanBlocksAvx2(blocks, n, queries, nq, radius, query_base, out);
     case KernelLevel::kScalar:
       return ScanBlocksScalar(blocks, n, queries, nq, radius, query_base, out);
   }
@@ -393,12 +399,9 @@ void ScanBlocks(KernelLevel level, const Block8* blocks, size_t n, const Hash256
 void BlockDistances(KernelLevel level, const Block8* blocks, size_t n, const Hash256& query,
                     uint16_t* dist) {
   switch (level) {
-    case KernelLevel::kAvx512:
-      return BlockDistancesAvx512(blocks, n, query, dist);
-    case KernelLevel::kAvx2:
-      return BlockDistancesAvx2(blocks, n, query, dist);
-    case KernelLevel::kScalar:
-      return BlockDistancesScalar(blocks, n, query, dist);
+    case KernelLevel::kAvx512: return BlockDistancesAvx512(blocks, n, query, dist);
+    case KernelLevel::kAvx2: return BlockDistancesAvx2(blocks, n, query, dist);
+    case KernelLevel::kScalar: return BlockDistancesScalar(blocks, n, query, dist);
   }
 }
 
@@ -407,12 +410,9 @@ void ScanHashes(KernelLevel level, const Hash256* hashes, size_t n, const Hash25
   if (radius < 0 || n == 0) return;
   radius = Clamp(radius);
   switch (level) {
-    case KernelLevel::kAvx512:
-      return ScanHashesAvx512(hashes, n, query, radius, pos_base, out);
-    case KernelLevel::kAvx2:
-      return ScanHashesAvx2(hashes, n, query, radius, pos_base, out);
-    case KernelLevel::kScalar:
-      return ScanHashesScalar(hashes, n, query, radius, pos_base, out);
+    case KernelLevel::kAvx512: return ScanHashesAvx512(hashes, n, query, radius, pos_base, out);
+    case KernelLevel::kAvx2: return ScanHashesAvx2(hashes, n, query, radius, pos_base, out);
+    case KernelLevel::kScalar: return ScanHashesScalar(hashes, n, query, radius, pos_base, out);
   }
 }
 
@@ -420,12 +420,9 @@ size_t FilterEntries(KernelLevel level, const uint32_t* entries, size_t n, int p
                      uint32_t qrem, int allowed, uint32_t* out) {
   if (allowed < 0) return 0;
   switch (level) {
-    case KernelLevel::kAvx512:
-      return FilterEntriesAvx512(entries, n, pos_bits, qrem, allowed, out);
-    case KernelLevel::kAvx2:
-      return FilterEntriesAvx2(entries, n, pos_bits, qrem, allowed, out);
-    case KernelLevel::kScalar:
-      return FilterEntriesScalar(entries, n, pos_bits, qrem, allowed, out);
+    case KernelLevel::kAvx512: return FilterEntriesAvx512(entries, n, pos_bits, qrem, allowed, out);
+    case KernelLevel::kAvx2: return FilterEntriesAvx2(entries, n, pos_bits, qrem, allowed, out);
+    case KernelLevel::kScalar: return FilterEntriesScalar(entries, n, pos_bits, qrem, allowed, out);
   }
   return 0;
 }

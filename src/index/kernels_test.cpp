@@ -44,7 +44,8 @@ TEST(Kernels, ScanBlocksAllLevelsAgree) {
         for (size_t j = 0; j < n; ++j) {
           int d = HammingDistance(qs[q], db[j]);
           if (radius >= 0 && d <= radius) {
-            want.push_back({static_cast<uint32_t>(q + 100), static_cast<uint32_t>(j), static_cast<uint32_t>(d)});
+            want.push_back({static_cast<uint32_t>(q + 100), static_cast<uint32_t>(j),
+                            static_cast<uint32_t>(d)});
           }
         }
       }
@@ -72,7 +73,8 @@ TEST(Kernels, DistancesAndHashScanAgree) {
       for (KernelLevel level : Levels()) {
         std::vector<uint16_t> dist(n + 1, 999);
         BlockDistances(level, blocks.data(), n, q, dist.data());
-        for (size_t j = 0; j < n; ++j) ASSERT_EQ(dist[j], HammingDistance(q, db[j])) << LevelName(level);
+        for (size_t j = 0; j < n; ++j)
+          ASSERT_EQ(dist[j], HammingDistance(q, db[j])) << LevelName(level);
         ASSERT_EQ(dist[n], 999) << "wrote past the end";
         for (int radius : {0, 20, 40, 256}) {
           std::vector<PosDist> got;
@@ -81,7 +83,8 @@ TEST(Kernels, DistancesAndHashScanAgree) {
           std::vector<PosDist> want;
           for (size_t j = 0; j < n; ++j) {
             int d = HammingDistance(q, db[j]);
-            if (d <= radius) want.push_back({static_cast<uint32_t>(j + 5), static_cast<uint32_t>(d)});
+            if (d <= radius)
+              want.push_back({static_cast<uint32_t>(j + 5), static_cast<uint32_t>(d)});
           }
           ASSERT_EQ(got.size(), want.size()) << LevelName(level);
           for (size_t i = 0; i < got.size(); ++i) {
@@ -100,11 +103,14 @@ TEST(Kernels, FilterEntriesAgree) {
     const int rem_bits = 32 - pos_bits > 23 ? 23 : 32 - pos_bits;
     for (size_t n : {0u, 1u, 15u, 16u, 17u, 100u}) {
       std::vector<uint32_t> e(n);
-      for (auto& x : e) x = static_cast<uint32_t>(rng()) & (rem_bits + pos_bits >= 32 ? ~0u : (1u << (rem_bits + pos_bits)) - 1);
+      for (auto& x : e)
+        x = static_cast<uint32_t>(rng()) &
+            (rem_bits + pos_bits >= 32 ? ~0u : (1u << (rem_bits + pos_bits)) - 1);
       uint32_t qrem = static_cast<uint32_t>(rng()) & ((1u << rem_bits) - 1);
       for (int allowed : {0, 1, 3, 23}) {
         std::vector<uint32_t> want(n + 1), got(n + 1);
-        size_t kw = FilterEntries(KernelLevel::kScalar, e.data(), n, pos_bits, qrem, allowed, want.data());
+        size_t kw =
+            FilterEntries(KernelLevel::kScalar, e.data(), n, pos_bits, qrem, allowed, want.data());
         for (KernelLevel level : Levels()) {
           size_t kg = FilterEntries(level, e.data(), n, pos_bits, qrem, allowed, got.data());
           ASSERT_EQ(kg, kw) << LevelName(level);

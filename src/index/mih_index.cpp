@@ -88,7 +88,8 @@ inline bool Bit(const uint64_t* bits, size_t pos) {
 class AlignedCopy final : public internal::SegmentStorage {
  public:
   explicit AlignedCopy(std::span<const uint8_t> bytes)
-      : data_(static_cast<uint8_t*>(std::aligned_alloc(64, (std::max<size_t>(bytes.size(), 1) + 63) & ~size_t{63}))) {
+      : data_(static_cast<uint8_t*>(
+            std::aligned_alloc(64, (std::max<size_t>(bytes.size(), 1) + 63) & ~size_t{63}))) {
     if (!bytes.empty()) std::memcpy(data_, bytes.data(), bytes.size());
   }
   ~AlignedCopy() override { std::free(data_); }
@@ -199,10 +200,12 @@ Status WriteSegmentFile(const std::string& path, const MihSegment& seg) {
 
   std::string tmp = path + ".tmp.XXXXXX";
   int fd = ::mkstemp(tmp.data());
-  if (fd < 0) return Status::IOError(path + ": cannot create a temporary file: " + std::strerror(errno));
+  if (fd < 0)
+    return Status::IOError(path + ": cannot create a temporary file: " + std::strerror(errno));
   Status st = WriteAll(fd, &h, sizeof h, path);
   if (st.ok()) st = WriteAll(fd, seg.block(), seg.block_bytes(), path);
-  if (st.ok() && ::fchmod(fd, 0644) != 0) st = Status::IOError(path + ": chmod: " + std::strerror(errno));
+  if (st.ok() && ::fchmod(fd, 0644) != 0)
+    st = Status::IOError(path + ": chmod: " + std::strerror(errno));
   if (st.ok() && ::fsync(fd) != 0) st = Status::IOError(path + ": fsync: " + std::strerror(errno));
   if (::close(fd) != 0 && st.ok()) st = Status::IOError(path + ": close: " + std::strerror(errno));
   if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -272,12 +275,14 @@ Result<std::unique_ptr<MihIndex>> MihIndex::Build(std::span<const uint64_t> ids,
                                    std::to_string(hashes.size()) + " hashes");
   }
   if (ids.size() > kMaxIndexEntries) {
-    return Status::ResourceExhausted("an index holds at most " + std::to_string(kMaxIndexEntries) + " entries");
+    return Status::ResourceExhausted("an index holds at most " + std::to_string(kMaxIndexEntries) +
+                                     " entries");
   }
   auto index = std::make_unique<MihIndex>(options);
   if (ids.empty()) return index;
   auto next = std::make_shared<MihSnapshot>(*index->snapshot_);
-  next->segments.push_back({MihSegment::Build(ids, hashes, index->options_.build_threads), nullptr, 0});
+  next->segments.push_back(
+      {MihSegment::Build(ids, hashes, index->options_.build_threads), nullptr, 0});
   next->size = ids.size();
   index->Publish(std::move(next));
   return index;
@@ -299,7 +304,8 @@ Result<std::unique_ptr<MihIndex>> MihIndex::Load(const std::string& path, LoadOp
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size > kMaxIndexFileBytes) {
     ::close(fd);
-    return Status::ResourceExhausted(path + ": index file larger than " + std::to_string(kMaxIndexFileBytes) + " bytes");
+    return Status::ResourceExhausted(path + ": index file larger than " +
+                                     std::to_string(kMaxIndexFileBytes) + " bytes");
   }
   if (size < kHeaderBytes) {
     ::close(fd);
@@ -383,7 +389,8 @@ void MihIndex::MergeTailLocked(MihSnapshot* next) {
     CollectLive(segs.back(), &ids, &hashes);
     segs.pop_back();
     segs.pop_back();
-    if (!ids.empty()) segs.push_back({MihSegment::Build(ids, hashes, options_.build_threads), nullptr, 0});
+    if (!ids.empty())
+      segs.push_back({MihSegment::Build(ids, hashes, options_.build_threads), nullptr, 0});
   }
 }
 
@@ -400,7 +407,8 @@ Status MihIndex::AddBatch(std::span<const uint64_t> ids, std::span<const Hash256
   std::lock_guard wlock(writer_mu_);
   auto cur = Current();
   if (cur->size + ids.size() > kMaxIndexEntries) {
-    return Status::ResourceExhausted("an index holds at most " + std::to_string(kMaxIndexEntries) + " entries");
+    return Status::ResourceExhausted("an index holds at most " + std::to_string(kMaxIndexEntries) +
+                                     " entries");
   }
   auto next = std::make_shared<MihSnapshot>(*cur);
   if (ids.size() >= options_.delta_capacity) {
@@ -409,7 +417,8 @@ Status MihIndex::AddBatch(std::span<const uint64_t> ids, std::span<const Hash256
     MergeTailLocked(next.get());
   } else {
     for (size_t i = 0; i < ids.size(); ++i) {
-      if (next->delta_count == options_.delta_capacity) VIGIL_RETURN_IF_ERROR(FlushDeltaLocked(next.get()));
+      if (next->delta_count == options_.delta_capacity)
+        VIGIL_RETURN_IF_ERROR(FlushDeltaLocked(next.get()));
       // Slot delta_count is beyond what any published snapshot shows, so readers never see
       // it being written.
       delta_->hashes[next->delta_count] = hashes[i];
@@ -448,7 +457,8 @@ size_t MihIndex::RemoveIfLocked(auto&& pred) {
       std::vector<uint64_t> live_ids;
       std::vector<Hash256> live_hashes;
       CollectLive(ref, &live_ids, &live_hashes);
-      kept.push_back({MihSegment::Build(live_ids, live_hashes, options_.build_threads), nullptr, 0});
+      kept.push_back(
+          {MihSegment::Build(live_ids, live_hashes, options_.build_threads), nullptr, 0});
     } else {
       kept.push_back(std::move(ref));
     }
@@ -460,8 +470,9 @@ size_t MihIndex::RemoveIfLocked(auto&& pred) {
     for (size_t i = 0; i < next->delta_count; ++i) {
       if (!pred(next->delta->ids[i]) || Bit(bits, i)) continue;
       if (!copy) {
-        copy = next->delta_deleted ? std::make_shared<std::vector<uint64_t>>(*next->delta_deleted)
-                                   : std::make_shared<std::vector<uint64_t>>((options_.delta_capacity + 63) / 64);
+        copy = next->delta_deleted
+                   ? std::make_shared<std::vector<uint64_t>>(*next->delta_deleted)
+                   : std::make_shared<std::vector<uint64_t>>((options_.delta_capacity + 63) / 64);
       }
       (*copy)[i >> 6] |= uint64_t{1} << (i & 63);
       ++next->delta_deleted_count;
@@ -494,7 +505,8 @@ Status MihIndex::Compact() {
   std::vector<uint64_t> ids;
   std::vector<Hash256> hashes;
   CollectAll(*cur, &ids, &hashes);
-  if (!ids.empty()) next->segments.push_back({MihSegment::Build(ids, hashes, options_.build_threads), nullptr, 0});
+  if (!ids.empty())
+    next->segments.push_back({MihSegment::Build(ids, hashes, options_.build_threads), nullptr, 0});
   delta_ = std::make_shared<MihDelta>(options_.delta_capacity);
   next->delta = delta_;
   next->size = ids.size();
@@ -527,14 +539,17 @@ void MihIndex::SearchSnapshot(const MihSnapshot& s, const Hash256& query, int ra
   for (const SegmentRef& ref : s.segments) {
     found.clear();
     ref.seg->Search(query, radius, options_.level, ref.bits(), &found);
-    for (const PosDist& pd : found) out->push_back({ref.seg->id(pd.pos), static_cast<int>(pd.distance)});
+    for (const PosDist& pd : found)
+      out->push_back({ref.seg->id(pd.pos), static_cast<int>(pd.distance)});
   }
   if (s.delta_count) {
     found.clear();
-    internal::ScanHashes(options_.level, s.delta->hashes.data(), s.delta_count, query, radius, 0, &found);
+    internal::ScanHashes(options_.level, s.delta->hashes.data(), s.delta_count, query, radius, 0,
+                         &found);
     const uint64_t* dbits = s.delta_deleted ? s.delta_deleted->data() : nullptr;
     for (const PosDist& pd : found) {
-      if (!Bit(dbits, pd.pos)) out->push_back({s.delta->ids[pd.pos], static_cast<int>(pd.distance)});
+      if (!Bit(dbits, pd.pos))
+        out->push_back({s.delta->ids[pd.pos], static_cast<int>(pd.distance)});
     }
   }
 }
@@ -572,7 +587,8 @@ std::vector<Match> MihIndex::Knn(const Hash256& query, size_t k, int max_radius)
     if (out.size() >= k || radius == max_radius) break;
   }
   if (out.size() > k) {
-    std::nth_element(out.begin(), out.begin() + static_cast<ptrdiff_t>(k - 1), out.end(), MatchLess);
+    std::nth_element(out.begin(), out.begin() + static_cast<ptrdiff_t>(k - 1), out.end(),
+                     MatchLess);
     out.resize(k);
   }
   std::sort(out.begin(), out.end(), MatchLess);

@@ -77,8 +77,7 @@ class MihIndex final : public HammingIndex {
 
   // Bulk build: one segment over all entries.
   static Result<std::unique_ptr<MihIndex>> Build(std::span<const uint64_t> ids,
-                                                 std::span<const Hash256> hashes,
-                                                 Options options);
+                                                 std::span<const Hash256> hashes, Options options);
   static Result<std::unique_ptr<MihIndex>> Build(std::span<const uint64_t> ids,
                                                  std::span<const Hash256> hashes) {
     return Build(ids, hashes, Options{});
@@ -121,8 +120,8 @@ class MihIndex final : public HammingIndex {
   void MergeTailLocked(internal::MihSnapshot* next);
 
   Options options_;
-  std::mutex writer_mu_;          // serialises writers
-  mutable std::mutex snap_mu_;    // guards snapshot_ (the pointer, not what it points to)
+  std::mutex writer_mu_;        // serialises writers
+  mutable std::mutex snap_mu_;  // guards snapshot_ (the pointer, not what it points to)
   std::shared_ptr<const internal::MihSnapshot> snapshot_;
   std::shared_ptr<internal::MihDelta> delta_;  // the writer appends beyond readers' counts
 };

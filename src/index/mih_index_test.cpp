@@ -66,7 +66,8 @@ TEST(MihSegment, ForcedTablesAreExactAtWideRadii) {
     for (int radius : kRadii) {
       for (const Hash256& q : qs) {
         std::vector<internal::PosDist> got;
-        seg->Search(q, radius, internal::BestLevel(), nullptr, &got, internal::MihSegment::Plan::kTables);
+        seg->Search(q, radius, internal::BestLevel(), nullptr, &got,
+                    internal::MihSegment::Plan::kTables);
         std::sort(got.begin(), got.end(), [](auto& a, auto& b) { return a.pos < b.pos; });
         std::vector<uint32_t> want;
         for (uint32_t j = 0; j < n; ++j) {
@@ -115,7 +116,8 @@ TEST(MihIndex, InterleavedAddsAndRemovesMatchOracle) {
     }
     size_t batch = std::min<size_t>(pool.size() - at, 150 + rng() % 150);
     std::vector<uint64_t> ids = Iota(batch, next_id);
-    std::vector<Hash256> hs(pool.begin() + static_cast<ptrdiff_t>(at), pool.begin() + static_cast<ptrdiff_t>(at + batch));
+    std::vector<Hash256> hs(pool.begin() + static_cast<ptrdiff_t>(at),
+                            pool.begin() + static_cast<ptrdiff_t>(at + batch));
     ASSERT_TRUE(mih.AddBatch(ids, hs).ok());
     ASSERT_TRUE(oracle.AddBatch(ids, hs).ok());
     at += batch;
@@ -185,7 +187,8 @@ TEST(MihIndex, ConcurrentReadersWithOneWriter) {
       while (!done.load()) {
         const Hash256& q = stable[i % stable.size()];
         auto m = idx.Search(q, 0);
-        bool found = std::any_of(m.begin(), m.end(), [&](const Match& x) { return x.id == i % stable.size(); });
+        bool found = std::any_of(m.begin(), m.end(),
+                                 [&](const Match& x) { return x.id == i % stable.size(); });
         if (!found) failures.fetch_add(1);
         i += 7;
       }

@@ -15,7 +15,8 @@ constexpr size_t Align64(size_t x) { return (x + 63) & ~size_t{63}; }
 class HeapStorage final : public SegmentStorage {
  public:
   explicit HeapStorage(size_t bytes)
-      : data_(static_cast<uint8_t*>(std::aligned_alloc(64, Align64(std::max<size_t>(bytes, 64))))) {}
+      : data_(static_cast<uint8_t*>(std::aligned_alloc(64, Align64(std::max<size_t>(bytes, 64))))) {
+  }
   ~HeapStorage() override { std::free(data_); }
   HeapStorage(const HeapStorage&) = delete;
   HeapStorage& operator=(const HeapStorage&) = delete;
@@ -200,7 +201,8 @@ std::unique_ptr<MihSegment> MihSegment::Build(std::span<const uint64_t> ids,
     for (unsigned w = 0; w < threads; ++w) {
       pool.emplace_back([&, w] {
         std::vector<uint32_t> keys;
-        for (int t = static_cast<int>(w); t < kTables; t += static_cast<int>(threads)) build_table(t, keys);
+        for (int t = static_cast<int>(w); t < kTables; t += static_cast<int>(threads))
+          build_table(t, keys);
       });
     }
     for (auto& th : pool) th.join();
@@ -235,9 +237,12 @@ Result<std::unique_ptr<MihSegment>> MihSegment::Open(std::unique_ptr<SegmentStor
     for (uint64_t i = 0; i < n; ++i) {
       // Branch-free over the whole table; the rare fault is located afterwards.
       bad |= static_cast<uint32_t>((ent[i] & pos_mask) >= n);
-      if (seg->params_.pos_bits + static_cast<int>(rem_limit) < 32) bad |= ent[i] >> (seg->params_.pos_bits + rem_limit);
+      if (seg->params_.pos_bits + static_cast<int>(rem_limit) < 32)
+        bad |= ent[i] >> (seg->params_.pos_bits + rem_limit);
     }
-    if (bad) return Status::Corruption("table " + std::to_string(t) + ": an entry points outside the segment");
+    if (bad)
+      return Status::Corruption("table " + std::to_string(t) +
+                                ": an entry points outside the segment");
   }
   return seg;
 }

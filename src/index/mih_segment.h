@@ -37,8 +37,8 @@ inline constexpr int kSubBits = 23;
 inline constexpr int kGroupBits = 6;
 
 struct SegmentParams {
-  int pos_bits = 1;  // bits of a position in an entry
-  int top_bits = 0;  // substring bits that pick a group (offsets has 2^top_bits + 1 slots)
+  int pos_bits = 1;         // bits of a position in an entry
+  int top_bits = 0;         // substring bits that pick a group (offsets has 2^top_bits + 1 slots)
   int rem_bits = kSubBits;  // substring bits stored in the entry
 
   static SegmentParams For(uint64_t n);

@@ -350,7 +350,9 @@ class Service::Handlers {
   }
 
   Result<int> MaxDistance(const Request& r) {
-    return QueryInt(r, "max_distance", s_.options_.default_pdq_max_distance, 0, kMaxPdqDistance);
+    VIGIL_ASSIGN_OR_RETURN(
+        int64_t d, QueryInt(r, "max_distance", s_.options_.default_pdq_max_distance, 0, kMaxPdqDistance));
+    return static_cast<int>(d);
   }
 
   // --- media -------------------------------------------------------------------------

@@ -3,7 +3,12 @@
 #include <cld2/public/compact_lang_det.h>
 #include <cld2/public/encodings.h>
 
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
+#include <unicode/utf8.h>
+
 #include <climits>
+#include <map>
 
 namespace vigil::text {
 
@@ -38,6 +43,30 @@ Result<LanguageGuess> DetectLanguage(std::string_view utf8, uint64_t max_bytes) 
     g.reliable = reliable;
   }
   return g;
+}
+
+std::string DominantScript(std::string_view utf8) {
+  std::map<UScriptCode, size_t> counts;
+  const auto* p = reinterpret_cast<const uint8_t*>(utf8.data());
+  const int32_t n = static_cast<int32_t>(std::min<size_t>(utf8.size(), INT32_MAX));
+  for (int32_t i = 0; i < n;) {
+    UChar32 c;
+    U8_NEXT(p, i, n, c);
+    if (c < 0 || !u_isalpha(c)) continue;
+    UErrorCode err = U_ZERO_ERROR;
+    const UScriptCode script = uscript_getScript(c, &err);
+    if (U_SUCCESS(err) && script != USCRIPT_COMMON && script != USCRIPT_INHERITED) ++counts[script];
+  }
+  UScriptCode best = USCRIPT_INVALID_CODE;
+  size_t best_count = 0;
+  for (const auto& [script, count] : counts) {
+    if (count > best_count) {
+      best = script;
+      best_count = count;
+    }
+  }
+  if (best == USCRIPT_INVALID_CODE) return "";
+  return uscript_getName(best);
 }
 
 }  // namespace vigil::text

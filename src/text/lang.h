@@ -24,4 +24,9 @@ struct LanguageGuess {
 Result<LanguageGuess> DetectLanguage(std::string_view utf8,
                                      uint64_t max_bytes = kDefaultMaxTextBytes);
 
+// The Unicode script most of the text's letters are in, by ICU's long script names
+// ("Latin", "Arabic", "Cyrillic", "Han", ...; Tesseract's OSD uses the same names), or ""
+// when there are no letters. Invalid UTF-8 is skipped.
+std::string DominantScript(std::string_view utf8);
+
 }  // namespace vigil::text

@@ -115,6 +115,13 @@ TEST(Lang, IdentifiesLanguagesInSeveralScripts) {
   EXPECT_FALSE(DetectLanguage("ab\xFF").ok());
 }
 
+TEST(Lang, DominantScript) {
+  EXPECT_EQ(DominantScript("hello мир world"), "Latin");
+  EXPECT_EQ(DominantScript("مرحبا hello بالعالم"), "Arabic");
+  EXPECT_EQ(DominantScript("Привет, мир"), "Cyrillic");
+  EXPECT_EQ(DominantScript("123 !!"), "");
+}
+
 TEST(Signal, CombinesFormsLanguageAndFingerprint) {
   auto s = ComputeTextSignal("The weather in the valley was mild this spring.");
   ASSERT_TRUE(s.ok()) << s.status().ToString();

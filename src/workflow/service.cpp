@@ -242,8 +242,9 @@ Result<ReferOutcome> ReferralService::Refer(const ReferRequest& req) {
         if (b.out_of_scope) ++out.items_out_of_tco_scope;
         std::vector<const Hold*> hit = MatchingHolds(holds, platform, item, now);
         // Deduplication against open referrals of the same route and scope.
+        // A held item only joins a referral that is itself held, so nothing held is sent.
         bool merged = false;
-        if (hit.empty()) {
+        {
           VIGIL_ASSIGN_OR_RETURN(std::vector<int64_t> ids,
                                  repo_->FindOpenReferrals(platform, item.url, item.sha256));
           for (int64_t id : ids) {
@@ -254,6 +255,7 @@ Result<ReferOutcome> ReferralService::Refer(const ReferRequest& req) {
             }
             Referral& r = t->second;
             if (r.route != route || r.out_of_tco_scope != b.out_of_scope) continue;
+            if (!hit.empty() && r.state != ReferralState::kHeld) continue;
             auto same_url = std::find_if(r.items.begin(), r.items.end(),
                                          [&](const ReferralItem& x) { return x.url == item.url; });
             if (same_url != r.items.end()) {
@@ -270,12 +272,18 @@ Result<ReferOutcome> ReferralService::Refer(const ReferRequest& req) {
             if (std::find(out.merged.begin(), out.merged.end(), id) == out.merged.end()) {
               out.merged.push_back(id);
             }
+            for (const Hold* h : hit) {
+              if (std::find(r.hold_ids.begin(), r.hold_ids.end(), h->id) == r.hold_ids.end()) {
+                r.hold_ids.push_back(h->id);
+              }
+              hits.push_back(HoldHit{h->id, h->org, id, req.org, platform, item.url, now});
+            }
             merged = true;
             break;
           }
         }
         if (merged) {
-          ++out.items_merged;
+          ++(hit.empty() ? out.items_merged : out.items_held);
           continue;
         }
         Referral& target = fresh[hit.empty() ? 0 : 1];
