@@ -1,9 +1,10 @@
 // `vigil serve`: the REST API (src/server), and `vigil token create`: mint an API token
 // from the command line (the bootstrap path for a new organisation or a lost admin token).
+#include <pthread.h>
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
-#include <pthread.h>
 
 #include "cli/commands.h"
 #include "server/auth.h"
@@ -38,10 +39,12 @@ Result<std::string> MintToken(store::Store& st, const std::string& org_name,
     user = st.CreateUser(kCliActor, u);
     VIGIL_RETURN_IF_ERROR(user.status());
   } else if (user->org_id != org->id || user->role != role) {
-    return Status::AlreadyExists("user '" + user_name + "' exists with another organisation or role (" +
-                                 user->role + "); choose another --user");
+    return Status::AlreadyExists("user '" + user_name +
+                                 "' exists with another organisation or role (" + user->role +
+                                 "); choose another --user");
   }
-  VIGIL_ASSIGN_OR_RETURN(store::NewApiToken t, st.CreateApiToken(kCliActor, user->id, token_name, 0));
+  VIGIL_ASSIGN_OR_RETURN(store::NewApiToken t,
+                         st.CreateApiToken(kCliActor, user->id, token_name, 0));
   return t.secret;
 }
 
@@ -68,7 +71,8 @@ Status RunServe(const ServeFlags& f) {
   http.tls_key_file = f.tls_key;
   http.max_body_bytes = f.max_body_bytes;
   http.max_header_bytes = f.max_header_bytes;
-  http.request_timeout = std::chrono::milliseconds(static_cast<int64_t>(f.request_timeout_s * 1000));
+  http.request_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(f.request_timeout_s * 1000));
   http.idle_timeout = std::chrono::milliseconds(static_cast<int64_t>(f.idle_timeout_s * 1000));
   http.max_connections = f.max_connections;
 
@@ -99,8 +103,9 @@ Status RunServe(const ServeFlags& f) {
   server::HttpServer srv(*service, http);
   VIGIL_RETURN_IF_ERROR(srv.Start());
   std::cout << "vigil: serve: listening on " << (http.tls_cert_file.empty() ? "http" : "https")
-            << "://" << (http.address.find(':') != std::string::npos ? "[" + http.address + "]"
-                                                                     : http.address)
+            << "://"
+            << (http.address.find(':') != std::string::npos ? "[" + http.address + "]"
+                                                            : http.address)
             << ":" << srv.port() << " (API under /api/v1; Ctrl-C stops)\n"
             << std::flush;
   int sig = 0;
@@ -128,11 +133,14 @@ void RegisterServe(CLI::App& app, int* exit_code) {
   cmd->add_option("--bootstrap-org", f->bootstrap_org,
                   "Name of the first organisation created on an empty store")
       ->capture_default_str();
-  cmd->add_option("--threads", f->threads, "Server threads (0 = one per core)")->capture_default_str();
+  cmd->add_option("--threads", f->threads, "Server threads (0 = one per core)")
+      ->capture_default_str();
   cmd->add_option("--rate-limit", f->rate_limit, "Requests per second per token (0 = unlimited)")
       ->capture_default_str();
-  cmd->add_option("--rate-burst", f->rate_burst, "Burst allowance per token")->capture_default_str();
-  cmd->add_option("--max-body-bytes", f->max_body_bytes, "Largest request body")->capture_default_str();
+  cmd->add_option("--rate-burst", f->rate_burst, "Burst allowance per token")
+      ->capture_default_str();
+  cmd->add_option("--max-body-bytes", f->max_body_bytes, "Largest request body")
+      ->capture_default_str();
   cmd->add_option("--max-header-bytes", f->max_header_bytes, "Largest request header block")
       ->capture_default_str();
   cmd->add_option("--request-timeout", f->request_timeout_s,
@@ -163,8 +171,9 @@ void RegisterServe(CLI::App& app, int* exit_code) {
       "on stdout. Only its SHA-256 is stored.");
   create->add_option("--db", t->db, "Store: a SQLite file or a postgres:// URI")->required();
   create->add_option("--org", t->org, "Organisation name")->required();
-  create->add_option("--role", t->role,
-                     "Role: admin, analyst, reviewer, supervisor, platform or auditor")
+  create
+      ->add_option("--role", t->role,
+                   "Role: admin, analyst, reviewer, supervisor, platform or auditor")
       ->required();
   create->add_option("--user", t->user, "User name (default: <role>@<org>)");
   create->add_option("--name", t->name, "A label for the token")->capture_default_str();

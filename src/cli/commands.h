@@ -26,6 +26,9 @@ void RegisterAudit(CLI::App& app, int* exit_code);
 void RegisterVideo(CLI::App& app, int* exit_code);
 void RegisterScan(CLI::App& app, int* exit_code);
 void RegisterServe(CLI::App& app, int* exit_code);  // serve and token (cmd_serve.cpp)
+void RegisterText(CLI::App& app, int* exit_code);
+void RegisterAudio(CLI::App& app, int* exit_code);
+void RegisterOcr(CLI::App& app, int* exit_code);
 
 // Prints "vigil: <context>: <status message>" on stderr.
 void PrintError(const std::string& context, const Status& status);

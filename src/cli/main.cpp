@@ -38,6 +38,9 @@ int main(int argc, char** argv) {
   RegisterVideo(app, &exit_code);
   RegisterScan(app, &exit_code);
   RegisterServe(app, &exit_code);
+  RegisterText(app, &exit_code);
+  RegisterAudio(app, &exit_code);
+  RegisterOcr(app, &exit_code);
 
   try {
     app.parse(argc, argv);

@@ -139,8 +139,7 @@ Status ReadActivityPub(const SourceInput& in, const SourceOptions& options, cons
     VIGIL_ASSIGN_OR_RETURN(storage, ReadSourceFile(ctx.origin, options));
     bytes = storage;
   } else if (!in.path.empty()) {
-    ctx.root = fs::path(in.path).parent_path().string();
-    if (ctx.root.empty()) ctx.root = ".";
+    ctx.root = ParentDirOf(in.path);
     ctx.origin = in.path;
   } else {
     ctx.base_url = in.url;

@@ -109,8 +109,7 @@ bool AcceptsJsonl(const SourceInput& in) {
 }
 
 Status ReadJsonl(const SourceInput& in, const SourceOptions&, const ItemSink& sink) {
-  std::string base_dir = in.path.empty() ? std::string() : fs::path(in.path).parent_path().string();
-  if (base_dir.empty() && !in.path.empty()) base_dir = ".";
+  const std::string base_dir = ParentDirOf(in.path);
   std::string_view rest = in.bytes;
   size_t line_no = 0;
   while (!rest.empty()) {

@@ -45,6 +45,12 @@ std::string SafeJoin(const std::string& root, std::string_view relative) {
   return (fs::path(root) / rel).string();
 }
 
+std::string ParentDirOf(const std::string& path) {
+  if (path.empty()) return {};
+  std::string parent = fs::path(path).parent_path().string();
+  return parent.empty() ? std::string(".") : parent;
+}
+
 Result<std::string> ReadSourceFile(const std::string& path, const SourceOptions& options) {
   VIGIL_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFileBytes(path, options.max_source_bytes));
   return std::string(bytes.begin(), bytes.end());

@@ -108,6 +108,9 @@ Status ReadFolder(const SourceInput&, const SourceOptions&, const ItemSink&);
 // Shared by readers: a path inside `root` named by the source, or empty when it would
 // leave `root` (absolute, "..") — export files must not make vigil read elsewhere.
 std::string SafeJoin(const std::string& root, std::string_view relative);
+// The folder a local source file sits in ("." for a bare file name); empty for an empty
+// path (a fetched document, which names no local files).
+std::string ParentDirOf(const std::string& path);
 // Reads a file that belongs to a source, within options.max_source_bytes.
 Result<std::string> ReadSourceFile(const std::string& path, const SourceOptions& options);
 }  // namespace readers

@@ -146,8 +146,7 @@ Status ReadTelegram(const SourceInput& in, const SourceOptions& options, const I
     bytes = bytes_storage;
   } else {
     file = in.path.empty() ? in.origin : in.path;
-    root = in.path.empty() ? std::string() : fs::path(in.path).parent_path().string();
-    if (root.empty() && !in.path.empty()) root = ".";
+    root = ParentDirOf(in.path);
   }
   VIGIL_ASSIGN_OR_RETURN(boost::json::value doc, ParseJson(bytes, file));
   if (!doc.is_object()) return Status::Corruption(file + ": expected a JSON object at the top");

@@ -212,15 +212,31 @@ class PlainSession : public Session<PlainSession>,
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&PlainSession::DoRead, shared_from_this()));
   }
+  // Half-closes, then reads and discards what the peer still sends for a moment before
+  // closing: closing with unread input makes the kernel send a reset, which can destroy
+  // the error response (413, 431) the peer has not read yet.
   void DoClose() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    Drain();
   }
 
  private:
+  static constexpr int kMaxDrainReads = 64;  // x sizeof(drain_) = 256 KiB at most
+  void Drain() {
+    stream_.expires_after(std::chrono::seconds(1));
+    stream_.async_read_some(net::buffer(drain_), [self = shared_from_this()](
+                                                     beast::error_code ec, size_t) {
+      if (!ec && ++self->drain_reads_ < kMaxDrainReads) return self->Drain();
+      beast::error_code ignored;
+      self->stream_.socket().close(ignored);
+    });
+  }
+
   friend class Session<PlainSession>;
   beast::tcp_stream stream_;
+  char drain_[4096];
+  int drain_reads_ = 0;
 };
 
 class TlsSession : public Session<TlsSession>, public std::enable_shared_from_this<TlsSession> {

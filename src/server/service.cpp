@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "formats/formats.h"
 #include "media/image.h"
 #include "pipeline/media_hasher.h"
 #include "server/api_error.h"
@@ -1130,6 +1131,100 @@ void Service::BuildRoutes() {
           return n;
         }));
         return JsonResponse(json::object{{"removed", removed}});
+      });
+
+  add("GET", "/api/v1/banks/{name}/export", P::kBankRead,
+      [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(store::Bank b, h.ReadableBank(c.Param("name"), *c.principal));
+        std::string fmt_name = QueryString(c.request, "format");
+        VIGIL_ASSIGN_OR_RETURN(formats::Format fmt,
+                               formats::ParseFormat(fmt_name.empty() ? "jsonl" : fmt_name));
+        formats::ExportInfo info;
+        info.bank_name = b.name;
+        info.producer = h.OrgName(b.owner_org_id);
+        VIGIL_ASSIGN_OR_RETURN(info.since_version,
+                               QueryInt(c.request, "since_version", 0, 0, INT64_MAX));
+        info.bank_version = b.version;
+        info.now_ms = options_.now_ms();
+        if (auto tlp = QueryString(c.request, "tlp"); !tlp.empty()) info.tlp = tlp;
+        std::ostringstream out;
+        VIGIL_ASSIGN_OR_RETURN(auto writer, formats::MakeWriter(fmt, info, out));
+        store::SignalQuery q;
+        q.since_version = info.since_version;
+        q.include_removed = info.since_version > 0;
+        VIGIL_RETURN_IF_ERROR(WithStore([&](store::Store& st) {
+          return st.ForEachSignal(b.id, q, [&](const store::Signal& s) {
+            writer->Write(s);
+            return true;
+          });
+        }));
+        VIGIL_RETURN_IF_ERROR(writer->Finish());
+        Response r;
+        r.content_type = fmt == formats::Format::kStix    ? "application/json"
+                         : fmt == formats::Format::kTeCsv ? "text/csv; charset=utf-8"
+                         : fmt == formats::Format::kPlain ? "text/plain; charset=utf-8"
+                                                          : "application/x-ndjson";
+        r.body = out.str();
+        r.headers.emplace_back("X-Vigil-Written", std::to_string(writer->written()));
+        r.headers.emplace_back("X-Vigil-Omitted", std::to_string(writer->omitted()));
+        return r;
+      });
+  add("POST", "/api/v1/banks/{name}/import", P::kBankWrite,
+      [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(store::Bank b, h.WritableBank(c.Param("name"), *c.principal));
+        std::string fmt_name = QueryString(c.request, "format");
+        VIGIL_ASSIGN_OR_RETURN(formats::Format fmt,
+                               formats::ParseFormat(fmt_name.empty() ? "jsonl" : fmt_name));
+        formats::ParseOptions po;
+        if (auto t = QueryString(c.request, "type"); !t.empty()) {
+          VIGIL_ASSIGN_OR_RETURN(po.default_type, store::ParseSignalType(t));
+        }
+        po.source_exchange = "api:" + c.principal->user.name;
+        VIGIL_ASSIGN_OR_RETURN(bool skip_invalid, QueryBool(c.request, "skip_invalid"));
+        VIGIL_ASSIGN_OR_RETURN(formats::Parsed parsed,
+                               formats::ParseSignals(fmt, c.request.body, po));
+        if (parsed.issue_count > 0 && !skip_invalid) {
+          const auto& first = parsed.issues.front();
+          return Status::InvalidArgument(
+              std::to_string(parsed.issue_count) + " invalid record(s), nothing imported; first: " +
+              "record " + std::to_string(first.line) + ": " + first.message +
+              " (skip_invalid=true imports the rest)");
+        }
+        std::vector<store::SignalInput> adds;
+        std::vector<store::MediaSignal> removes;
+        for (auto& rec : parsed.records) {
+          if (rec.removed) {
+            removes.push_back({rec.signal.type, rec.signal.value, -1});
+          } else {
+            adds.push_back(std::move(rec.signal));
+          }
+        }
+        if (adds.size() + removes.size() > kMaxSignalsPerBankChange) {
+          return Status::InvalidArgument("at most 100000 signals per import request; split it");
+        }
+        store::AddSignalsResult added;
+        int64_t removed = 0;
+        VIGIL_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
+          if (!adds.empty()) {
+            VIGIL_ASSIGN_OR_RETURN(added, st.AddSignals(c.principal->actor(), b.id, adds,
+                                                        c.principal->user.org_id));
+          }
+          if (!removes.empty()) {
+            VIGIL_ASSIGN_OR_RETURN(removed, st.RemoveSignals(c.principal->actor(), b.id, removes));
+          }
+          return matcher_.RefreshBank(st, b.id);
+        }));
+        json::array issues;
+        for (const auto& i : parsed.issues) {
+          issues.push_back(json::object{{"record", i.line}, {"message", i.message}});
+        }
+        return JsonResponse(json::object{{"added", added.added},
+                                         {"merged", added.merged},
+                                         {"unchanged", added.unchanged},
+                                         {"removed", removed},
+                                         {"skipped", parsed.skipped},
+                                         {"invalid", parsed.issue_count},
+                                         {"issues", std::move(issues)}});
       });
 
   // --- items ------------------------------------------------------------------------

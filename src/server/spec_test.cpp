@@ -55,8 +55,10 @@ TEST(OpenApi, EveryRouteIsSpecifiedAndEverySpecifiedRouteIsServed) {
   std::set<std::string> served;
   for (const auto& r : (*svc)->router().routes()) served.insert(r.method + " " + r.pattern);
 
-  for (const auto& op : served) EXPECT_TRUE(spec.count(op)) << op << " is served but not in the spec";
-  for (const auto& op : spec) EXPECT_TRUE(served.count(op)) << op << " is in the spec but not served";
+  for (const auto& op : served)
+    EXPECT_TRUE(spec.count(op)) << op << " is served but not in the spec";
+  for (const auto& op : spec)
+    EXPECT_TRUE(served.count(op)) << op << " is in the spec but not served";
 }
 
 }  // namespace

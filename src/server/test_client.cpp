@@ -156,14 +156,13 @@ void ServerFixture::SetUp() {
     const std::string* image;
     const char* label;
   };
-  for (const B& b : {B{"a-private", kOrgA, store::SharingScope::kPrivate, &image_a_,
-                       "severity:promotional"},
-                     B{"b-private", kOrgB, store::SharingScope::kPrivate, &image_b_,
-                       "severity:promotional"},
-                     B{"b-shared", kOrgB, store::SharingScope::kOrganisations, &image_shared_,
-                       "severity:crisis"},
-                     B{"b-public", kOrgB, store::SharingScope::kPublic, &image_public_,
-                       "severity:designated-entity"}}) {
+  for (const B& b :
+       {B{"a-private", kOrgA, store::SharingScope::kPrivate, &image_a_, "severity:promotional"},
+        B{"b-private", kOrgB, store::SharingScope::kPrivate, &image_b_, "severity:promotional"},
+        B{"b-shared", kOrgB, store::SharingScope::kOrganisations, &image_shared_,
+          "severity:crisis"},
+        B{"b-public", kOrgB, store::SharingScope::kPublic, &image_public_,
+          "severity:designated-entity"}}) {
     store::Bank bank;
     bank.name = b.name;
     bank.owner_org_id = org_ids_[b.owner];
