@@ -22,7 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -94,19 +94,27 @@ WrkResult RunWrk(const Args& a, const std::string& url, const std::string& lua) 
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   pclose(p);
   std::filesystem::remove(script);
-  std::smatch m;
-  if (std::regex_search(out, m, std::regex(R"(Requests/sec:\s+([0-9.]+))"))) {
-    r.rps = std::stod(m[1]);
-    r.ok = true;
-  }
-  if (std::regex_search(out, m, std::regex(R"(50%\s+([0-9.]+)(us|ms|s))")))
-    r.p50_ms = ToMs(m[1], m[2]);
-  if (std::regex_search(out, m, std::regex(R"(99%\s+([0-9.]+)(us|ms|s))")))
-    r.p99_ms = ToMs(m[1], m[2]);
-  if (std::regex_search(out, m, std::regex(R"(Non-2xx or 3xx responses:\s+(\d+))"))) {
-    std::fprintf(stderr, "server_bench: %s: %s non-2xx responses\n", url.c_str(),
-                 m[1].str().c_str());
-    r.ok = false;
+  // wrk's text report: "Requests/sec: 1234.5", latency lines "50%  1.23ms", and
+  // "Non-2xx or 3xx responses: N" when some failed.
+  std::istringstream lines(out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::string first, second;
+    words >> first >> second;
+    if (first == "Requests/sec:") {
+      r.rps = std::atof(second.c_str());
+      r.ok = true;
+    } else if (first == "50%" || first == "99%") {
+      size_t unit = second.find_first_not_of("0123456789.");
+      if (unit != std::string::npos && unit > 0) {
+        double ms = ToMs(second.substr(0, unit), second.substr(unit));
+        (first == "50%" ? r.p50_ms : r.p99_ms) = ms;
+      }
+    } else if (line.find("Non-2xx or 3xx responses:") != std::string::npos) {
+      std::fprintf(stderr, "server_bench: %s: %s\n", url.c_str(), line.c_str());
+      r.ok = false;
+    }
   }
   if (!r.ok) std::fprintf(stderr, "%s\n", out.c_str());
   return r;

@@ -24,9 +24,22 @@ if command -v ffmpeg >/dev/null; then
   echo "ffmpeg CLI (its default threads): $(awk "BEGIN{printf \"%.2f\", $(date +%s.%N) - $start}") s"
 fi
 
+echo "== text signals (bench/text_bench): normalisation, MinHash, CLD2, indicators, LSH index"
+"$build/bench/text_bench" 5000 5
+echo "== audio fingerprints (bench/audio_bench): decode + Chromaprint per item, BER comparison"
+"$build/bench/audio_bench" 5
+echo "== OCR (bench/ocr_bench): script detection + Tesseract per image, warm engine"
+"$build/bench/ocr_bench" "$root/src/ocr/testdata" 3
+
+echo "== referrals (bench/referral_bench): package, render, sign, deliver to a loopback webhook / SMTP sink"
+"$build/bench/referral_bench" --referrals 2000 --items 5 --smtp 200
+
 echo "== hash index (bench/index_bench): vigil MIH vs FAISS IndexBinaryMultiHash vs brute force"
 if [ "$mode" = "--full" ]; then
   for n in 1000000 10000000; do "$build/bench/index_bench" --n "$n" --queries 10000 --radii 31,63; done
 else
   "$build/bench/index_bench" --n 1000000 --queries 10000 --radii 31,63 --seconds 3
 fi
+
+echo "== store (bench/store_bench): bulk import of PDQ hashes with labels, SQLite and PostgreSQL"
+"$build/bench/store_bench" --n 1000000 --backend both

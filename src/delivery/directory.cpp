@@ -11,14 +11,10 @@ namespace json = boost::json;
 
 std::string_view ChannelName(Channel c) {
   switch (c) {
-    case Channel::kWebhook:
-      return "webhook";
-    case Channel::kEmail:
-      return "email";
-    case Channel::kPull:
-      return "pull";
-    case Channel::kManual:
-      return "manual";
+    case Channel::kWebhook: return "webhook";
+    case Channel::kEmail: return "email";
+    case Channel::kPull: return "pull";
+    case Channel::kManual: return "manual";
   }
   return "manual";
 }

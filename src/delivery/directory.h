@@ -34,8 +34,8 @@ Result<Channel> ParseChannel(std::string_view name);
 struct PlatformEndpoint {
   std::string platform_id;
   Channel channel = Channel::kManual;
-  std::string url;    // webhook
-  std::string email;  // e-mail recipient
+  std::string url;     // webhook
+  std::string email;   // e-mail recipient
   std::string secret;  // webhook signing and callback verification (never logged)
   std::vector<std::string> removal_markers;
   std::string addressee;      // legal name for removal orders

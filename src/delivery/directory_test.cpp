@@ -40,7 +40,8 @@ TEST(Directory, RefusesIncompleteEntries) {
       R"({"platforms":[{"id":"a","channel":"pull","secret_env":"VIGIL_TEST_UNSET_VARIABLE_X"}]})",
       R"({"platforms":[{"id":"a","removal_markers":[""]}]})",
   };
-  for (const char* b : bad) EXPECT_EQ(DeliveryDirectory::Parse(b, "t").status().code(), StatusCode::kInvalidArgument) << b;
+  for (const char* b : bad)
+    EXPECT_EQ(DeliveryDirectory::Parse(b, "t").status().code(), StatusCode::kInvalidArgument) << b;
 }
 
 }  // namespace

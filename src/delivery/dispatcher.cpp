@@ -4,7 +4,10 @@ namespace vigil::delivery {
 
 Dispatcher::Dispatcher(workflow::ReferralService* service, const DeliveryDirectory* directory,
                        WebhookClient* webhook, const SmtpClient* smtp, DispatchOptions options)
-    : service_(service), directory_(directory), webhook_(webhook), smtp_(smtp),
+    : service_(service),
+      directory_(directory),
+      webhook_(webhook),
+      smtp_(smtp),
       options_(std::move(options)) {}
 
 Status Dispatcher::DeliverOne(const workflow::Referral& r, DispatchSummary* sum) {

@@ -65,7 +65,9 @@ class CallbackHandler {
  public:
   CallbackHandler(workflow::ReferralService* service, const DeliveryDirectory* directory,
                   int64_t tolerance_s = kDefaultSignatureToleranceS)
-      : service_(service), directory_(directory), tolerance_s_(tolerance_s),
+      : service_(service),
+        directory_(directory),
+        tolerance_s_(tolerance_s),
         replay_(2 * tolerance_s) {}
 
   // Unauthenticated (unknown platform, no secret, bad/stale/replayed signature),

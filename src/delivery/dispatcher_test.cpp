@@ -26,9 +26,10 @@ class DispatcherTest : public ::testing::Test {
     ASSERT_TRUE(sink.ok()) << sink.status().ToString();
     sink_ = std::move(sink).value();
     ASSERT_TRUE(directory_.Add({"videohost", Channel::kWebhook, hook_.url(), "", kSecret}).ok());
-    ASSERT_TRUE(
-        directory_.Add({"filehost", Channel::kEmail, "", "abuse@filehost.example", "filehost-secret-0123456"})
-            .ok());
+    ASSERT_TRUE(directory_
+                    .Add({"filehost", Channel::kEmail, "", "abuse@filehost.example",
+                          "filehost-secret-0123456"})
+                    .ok());
     ASSERT_TRUE(directory_.Add({"bighost", Channel::kPull, "", "", kSecret}).ok());
     SmtpOptions so;
     so.port = static_cast<uint16_t>(sink_->port());

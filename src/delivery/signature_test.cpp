@@ -40,9 +40,9 @@ TEST(Signature, ReplayIsRefused) {
   EXPECT_EQ(again.code(), StatusCode::kUnauthenticated);
   EXPECT_NE(again.message().find("replay"), std::string::npos);
   // A new timestamp is a new signature.
-  EXPECT_TRUE(VerifySignature(kSecret, SignPayload(kSecret, kNow + 2, body), body, kNow + 2, 300,
-                              &guard)
-                  .ok());
+  EXPECT_TRUE(
+      VerifySignature(kSecret, SignPayload(kSecret, kNow + 2, body), body, kNow + 2, 300, &guard)
+          .ok());
 }
 
 TEST(Signature, ReplayGuardForgetsAfterTheWindowAndFailsClosedWhenFull) {
@@ -55,15 +55,17 @@ TEST(Signature, ReplayGuardForgetsAfterTheWindowAndFailsClosedWhenFull) {
 }
 
 TEST(Signature, ParsesStrictly) {
-  const char* bad[] = {"",
-                       "t=1",
-                       "v1=" "0000000000000000000000000000000000000000000000000000000000000000",
-                       "t=abc,v1=0000000000000000000000000000000000000000000000000000000000000000",
-                       "t=-5,v1=0000000000000000000000000000000000000000000000000000000000000000",
-                       "t=1,v1=00",
-                       "t=1,v1=ABCD000000000000000000000000000000000000000000000000000000000000",
-                       "t=1,t=2,v1=0000000000000000000000000000000000000000000000000000000000000000",
-                       "garbage"};
+  const char* bad[] = {
+      "",
+      "t=1",
+      "v1="
+      "0000000000000000000000000000000000000000000000000000000000000000",
+      "t=abc,v1=0000000000000000000000000000000000000000000000000000000000000000",
+      "t=-5,v1=0000000000000000000000000000000000000000000000000000000000000000",
+      "t=1,v1=00",
+      "t=1,v1=ABCD000000000000000000000000000000000000000000000000000000000000",
+      "t=1,t=2,v1=0000000000000000000000000000000000000000000000000000000000000000",
+      "garbage"};
   for (const char* b : bad) EXPECT_FALSE(ParseSignatureHeader(b).ok()) << b;
   auto ok = ParseSignatureHeader(
       " t=5 , v0=zz, v1=0000000000000000000000000000000000000000000000000000000000000000");

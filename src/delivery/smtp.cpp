@@ -92,7 +92,8 @@ std::string RfcDate(int64_t ms) {
 }
 
 Status NetError(std::string_view what, const boost::system::error_code& ec) {
-  if (ec == beast::error::timeout) return Status::DeadlineExceeded(std::string(what) + ": timed out");
+  if (ec == beast::error::timeout)
+    return Status::DeadlineExceeded(std::string(what) + ": timed out");
   return Status::Unavailable(std::string(what) + ": " + ec.message());
 }
 
@@ -110,9 +111,9 @@ class Session {
   asio::awaitable<Result<SmtpReply>> Read() {
     std::string text;
     for (;;) {
-      auto [ec, n] = co_await asio::async_read_until(
-          s_, asio::dynamic_buffer(buf_, kMaxSmtpReplyBytes), "\r\n",
-          asio::as_tuple(asio::use_awaitable));
+      auto [ec, n] =
+          co_await asio::async_read_until(s_, asio::dynamic_buffer(buf_, kMaxSmtpReplyBytes),
+                                          "\r\n", asio::as_tuple(asio::use_awaitable));
       if (ec) {
         if (ec == asio::error::not_found) co_return Status::Corruption("SMTP reply line too long");
         co_return NetError("SMTP read", ec);
@@ -127,13 +128,15 @@ class Session {
   }
 
   asio::awaitable<Status> Write(std::string data) {
-    auto [ec, n] = co_await asio::async_write(s_, asio::buffer(data), asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await asio::async_write(s_, asio::buffer(data), asio::as_tuple(asio::use_awaitable));
     if (ec) co_return NetError("SMTP write", ec);
     co_return Status::OK();
   }
 
   // Sends a command and expects a reply code in [lo, hi].
-  asio::awaitable<Result<SmtpReply>> Command(std::string cmd, std::string_view step, int lo, int hi) {
+  asio::awaitable<Result<SmtpReply>> Command(std::string cmd, std::string_view step, int lo,
+                                             int hi) {
     Status w = co_await Write(std::move(cmd));
     if (!w.ok()) co_return w;
     Result<SmtpReply> r = co_await Read();
@@ -269,8 +272,8 @@ Result<std::string> BuildMimeMessage(const SmtpMessage& m) {
     return Status::InvalidArgument("header value with a line break");
   }
   for (const auto& [k, v] : m.headers) {
-    if (k.empty() || !SafeHeaderValue(k) || !SafeHeaderValue(v) || k.find(':') != std::string::npos ||
-        k.find(' ') != std::string::npos) {
+    if (k.empty() || !SafeHeaderValue(k) || !SafeHeaderValue(v) ||
+        k.find(':') != std::string::npos || k.find(' ') != std::string::npos) {
       return Status::InvalidArgument("unsafe extra header");
     }
   }
@@ -286,7 +289,8 @@ Result<std::string> BuildMimeMessage(const SmtpMessage& m) {
   if (m.from_name.empty()) {
     h += "From: <" + m.from + ">\r\n";
   } else {
-    std::string name = IsAscii(m.from_name) ? "\"" + m.from_name + "\"" : EncodeHeaderText(m.from_name);
+    std::string name =
+        IsAscii(m.from_name) ? "\"" + m.from_name + "\"" : EncodeHeaderText(m.from_name);
     for (char& c : name) {
       if (c == '\\') c = '/';
     }
@@ -311,8 +315,8 @@ Result<SmtpReceipt> SmtpClient::Send(const SmtpMessage& message) const {
   SmtpMessage m = message;
   if (m.message_id.empty()) {
     std::random_device rd;
-    m.message_id = "<vigil." + std::to_string(rd()) + std::to_string(rd()) + "@" +
-                   options_.helo_name + ">";
+    m.message_id =
+        "<vigil." + std::to_string(rd()) + std::to_string(rd()) + "@" + options_.helo_name + ">";
   }
   VIGIL_ASSIGN_OR_RETURN(std::string data, BuildMimeMessage(m));
   // Dot-stuffing: QuotedPrintable never starts a line with '.', but headers might.

@@ -44,15 +44,15 @@ struct SmtpMessage {
   std::string from_name;        // display name (optional)
   std::vector<std::string> to;  // addresses
   std::string subject;
-  std::string body;  // UTF-8 text, any line ends
+  std::string body;        // UTF-8 text, any line ends
   std::string message_id;  // "<...@...>"; generated from the idempotency key if empty
   std::vector<std::pair<std::string, std::string>> headers;  // extra, e.g. X-Vigil-Referral
-  int64_t date_ms = 0;  // 0: now
+  int64_t date_ms = 0;                                       // 0: now
 };
 
 struct SmtpReceipt {
-  int code = 0;        // the reply to the end of DATA (250)
-  std::string reply;   // its text, e.g. "OK queued as 1A2B"
+  int code = 0;       // the reply to the end of DATA (250)
+  std::string reply;  // its text, e.g. "OK queued as 1A2B"
   std::string message_id;
 };
 

@@ -7,7 +7,9 @@
 namespace vigil::delivery {
 namespace {
 
-std::string SinkDir(const char* name) { return std::string(VIGIL_BINARY_DIR) + "/smtp-sink-" + name; }
+std::string SinkDir(const char* name) {
+  return std::string(VIGIL_BINARY_DIR) + "/smtp-sink-" + name;
+}
 
 SmtpMessage Message(std::string to) {
   SmtpMessage m;

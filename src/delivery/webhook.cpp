@@ -56,7 +56,8 @@ struct Response {
 };
 
 Status NetError(std::string_view what, const boost::system::error_code& ec) {
-  if (ec == beast::error::timeout) return Status::DeadlineExceeded(std::string(what) + ": timed out");
+  if (ec == beast::error::timeout)
+    return Status::DeadlineExceeded(std::string(what) + ": timed out");
   return Status::Unavailable(std::string(what) + ": " + ec.message());
 }
 
@@ -69,7 +70,8 @@ asio::awaitable<Status> Exchange(Stream& stream, http::request<http::string_body
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxWebhookResponseBytes);
   parser.header_limit(16 * 1024);
-  auto [rec, rn] = co_await http::async_read(stream, buf, parser, asio::as_tuple(asio::use_awaitable));
+  auto [rec, rn] =
+      co_await http::async_read(stream, buf, parser, asio::as_tuple(asio::use_awaitable));
   if (rec) co_return NetError("response", rec);
   auto& res = parser.get();
   out->status = static_cast<int>(res.result_int());
@@ -142,10 +144,13 @@ std::chrono::milliseconds BackoffDelay(int attempt, std::chrono::milliseconds ba
   for (int i = 0; i < attempt && cap < max.count(); ++i) cap *= 2;
   cap = std::min<int64_t>(cap, max.count());
   const int64_t half = cap / 2;
-  return std::chrono::milliseconds(half + static_cast<int64_t>(u * static_cast<double>(cap - half)));
+  return std::chrono::milliseconds(half +
+                                   static_cast<int64_t>(u * static_cast<double>(cap - half)));
 }
 
-bool IsRetryableHttpStatus(int s) { return s == 408 || s == 425 || s == 429 || (s >= 500 && s <= 599); }
+bool IsRetryableHttpStatus(int s) {
+  return s == 408 || s == 425 || s == 429 || (s >= 500 && s <= 599);
+}
 
 WebhookClient::WebhookClient(WebhookOptions options)
     : options_(std::move(options)),
@@ -153,7 +158,8 @@ WebhookClient::WebhookClient(WebhookOptions options)
       rng_(options_.jitter_seed != 0 ? options_.jitter_seed : std::random_device{}()) {
   boost::system::error_code ec;
   tls_->set_default_verify_paths(ec);  // without a store, https attempts fail verification
-  if (!options_.sleep) options_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  if (!options_.sleep)
+    options_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
   if (!options_.now_s) {
     options_.now_s = [] {
       return std::chrono::duration_cast<std::chrono::seconds>(
@@ -212,8 +218,8 @@ Result<WebhookResult> WebhookClient::Deliver(const WebhookEndpoint& endpoint, st
 
     if (st.ok() && resp.status >= 200 && resp.status < 300) {
       result.http_status = resp.status;
-      result.remote_reference = !resp.receipt.empty() ? resp.receipt.substr(0, 256)
-                                                      : ReceiptFromBody(resp.body);
+      result.remote_reference =
+          !resp.receipt.empty() ? resp.receipt.substr(0, 256) : ReceiptFromBody(resp.body);
       result.response_body = std::move(resp.body);
       return result;
     }
@@ -226,13 +232,13 @@ Result<WebhookResult> WebhookClient::Deliver(const WebhookEndpoint& endpoint, st
     waited = BackoffDelay(attempt, options_.base_backoff, options_.max_backoff, Jitter());
     int64_t retry_after = 0;
     if (!resp.retry_after.empty()) {
-      auto [p, ec] = std::from_chars(resp.retry_after.data(),
-                                     resp.retry_after.data() + resp.retry_after.size(), retry_after);
+      auto [p, ec] = std::from_chars(
+          resp.retry_after.data(), resp.retry_after.data() + resp.retry_after.size(), retry_after);
       if (ec != std::errc()) retry_after = 0;
     }
     if (retry_after > 0) {
-      waited = std::max(waited, std::min(std::chrono::milliseconds(retry_after * 1000),
-                                         options_.max_backoff));
+      waited = std::max(
+          waited, std::min(std::chrono::milliseconds(retry_after * 1000), options_.max_backoff));
     }
     options_.sleep(waited);
   }

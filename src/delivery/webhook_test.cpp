@@ -38,7 +38,8 @@ TEST(Webhook, DeliversSignedJsonWithIdempotencyKey) {
   testing::TestWebhookServer server(kSecret);
   std::vector<std::chrono::milliseconds> waits;
   WebhookClient client(FastOptions(&waits));
-  auto r = client.Deliver({server.url("/referrals?x=1"), kSecret}, R"({"a":1})", "vigil-referral-1");
+  auto r =
+      client.Deliver({server.url("/referrals?x=1"), kSecret}, R"({"a":1})", "vigil-referral-1");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->http_status, 200);
   EXPECT_EQ(r->attempts, 1);
@@ -97,7 +98,10 @@ TEST(Webhook, PermanentRefusalIsNotRetried) {
 
 TEST(Webhook, ConnectionRefusedIsRetriedThenUnavailable) {
   int port = 0;
-  { testing::TestWebhookServer gone(kSecret); port = gone.port(); }
+  {
+    testing::TestWebhookServer gone(kSecret);
+    port = gone.port();
+  }
   std::vector<std::chrono::milliseconds> waits;
   WebhookClient client(FastOptions(&waits));
   auto r = client.Deliver({"http://127.0.0.1:" + std::to_string(port) + "/", kSecret}, "{}", "k");
@@ -108,8 +112,10 @@ TEST(Webhook, ConnectionRefusedIsRetriedThenUnavailable) {
 TEST(Webhook, RefusesBadEndpoints) {
   std::vector<std::chrono::milliseconds> waits;
   WebhookClient client(FastOptions(&waits));
-  EXPECT_EQ(client.Deliver({"ftp://x/", kSecret}, "{}", "k").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(client.Deliver({"not a url", kSecret}, "{}", "k").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(client.Deliver({"ftp://x/", kSecret}, "{}", "k").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(client.Deliver({"not a url", kSecret}, "{}", "k").status().code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(client.Deliver({"http://u:p@127.0.0.1/", kSecret}, "{}", "k").status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(client.Deliver({"http://127.0.0.1/", "short"}, "{}", "k").status().code(),

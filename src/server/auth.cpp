@@ -21,9 +21,8 @@ Result<Role> ParseRole(std::string_view name) {
   for (Role r : kAllRoles) {
     if (RoleName(r) == name) return r;
   }
-  return Status::InvalidArgument(
-      "unknown role '" + std::string(name) +
-      "' (admin, analyst, reviewer, supervisor, platform, auditor)");
+  return Status::InvalidArgument("unknown role '" + std::string(name) +
+                                 "' (admin, analyst, reviewer, supervisor, platform, auditor)");
 }
 
 std::string_view PermissionName(Permission p) {
@@ -70,9 +69,8 @@ bool RateLimiter::Allow(const std::string& key) {
   auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mu_);
   if (now - last_sweep_ > kRateLimitForgetAfter) {
-    std::erase_if(buckets_, [&](const auto& kv) {
-      return now - kv.second.last > kRateLimitForgetAfter;
-    });
+    std::erase_if(buckets_,
+                  [&](const auto& kv) { return now - kv.second.last > kRateLimitForgetAfter; });
     last_sweep_ = now;
   }
   auto [it, inserted] = buckets_.try_emplace(key);

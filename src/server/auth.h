@@ -31,17 +31,17 @@ Result<Role> ParseRole(std::string_view name);
 
 // What a route needs. Each route names exactly one.
 enum class Permission {
-  kSelf,            // whoami, own organisation, labels: every role
-  kHash,            // hash media
-  kMatch,           // match signals or media
-  kBankRead,        // list banks and read their signals
-  kBankWrite,       // create banks, change sharing, add/remove signals
-  kItemSubmit,      // submit items (recorded with their matches, queued for review)
-  kItemRead,        // read items and their matches
-  kReview,          // take items from the review queue and decide them
-  kReviewEscalated, // see items escalated as threat to life
-  kAuditRead,       // read and verify the audit log
-  kUserAdmin,       // create users and tokens, revoke tokens
+  kSelf,             // whoami, own organisation, labels: every role
+  kHash,             // hash media
+  kMatch,            // match signals or media
+  kBankRead,         // list banks and read their signals
+  kBankWrite,        // create banks, change sharing, add/remove signals
+  kItemSubmit,       // submit items (recorded with their matches, queued for review)
+  kItemRead,         // read items and their matches
+  kReview,           // take items from the review queue and decide them
+  kReviewEscalated,  // see items escalated as threat to life
+  kAuditRead,        // read and verify the audit log
+  kUserAdmin,        // create users and tokens, revoke tokens
 };
 std::string_view PermissionName(Permission p);
 

@@ -230,7 +230,9 @@ TEST_F(AuthzMatrix, EveryRouteEveryRoleOwnAndOtherOrganisation) {
   std::set<std::string> covered;
   for (const auto& c : cases) covered.insert(c.route);
   for (const auto& r : service_->router().routes()) {
-    if (!r.is_public) EXPECT_TRUE(covered.count(r.method + " " + r.pattern)) << r.pattern;
+    if (!r.is_public) {
+      EXPECT_TRUE(covered.count(r.method + " " + r.pattern)) << r.pattern;
+    }
   }
   for (const auto& c : cases) {
     for (const std::string org : {kOrgA, kOrgB}) {
@@ -240,7 +242,9 @@ TEST_F(AuthzMatrix, EveryRouteEveryRoleOwnAndOtherOrganisation) {
         Outcome out = c.run(*this, org, Token(org, rn));
         if (!RoleAllows(role, c.permission)) {
           EXPECT_EQ(out.own.status, 403) << out.own.body;
-          if (out.other) EXPECT_EQ(out.other->status, 403) << out.other->body;
+          if (out.other) {
+            EXPECT_EQ(out.other->status, 403) << out.other->body;
+          }
           EXPECT_EQ(out.own.json().as_object().at("error").as_object().at("code").as_string(),
                     "permission_denied");
           continue;
@@ -280,7 +284,8 @@ TEST_F(AuthzTest, MatchesAndListsAreScopedEitherWay) {
     std::set<std::string> listed;
     auto banks = Get("/api/v1/banks", Token(w.org, "analyst"));
     ASSERT_EQ(banks.status, 200);
-    for (const auto& b : banks.json().at("banks").as_array()) {
+    auto banks_json = banks.json();
+    for (const auto& b : banks_json.at("banks").as_array()) {
       listed.insert(std::string(b.at("name").as_string()));
       // Only the owner learns whom a bank is shared with.
       bool owner = b.at("owner_org").as_string() == w.org;
@@ -292,7 +297,8 @@ TEST_F(AuthzTest, MatchesAndListsAreScopedEitherWay) {
       for (const char* route : {"/api/v1/match/media", "/api/v1/hash-and-match"}) {
         auto r = Post(route, *img, Token(w.org, "platform"), "image/jpeg");
         ASSERT_EQ(r.status, 200) << r.body;
-        for (const auto& m : r.json().at("matches").as_array()) {
+        auto r_json = r.json();
+        for (const auto& m : r_json.at("matches").as_array()) {
           matched.insert(std::string(m.at("bank").as_string()));
           EXPECT_FALSE(m.at("contributor_org").as_string().empty());
         }
@@ -310,7 +316,8 @@ TEST_F(AuthzTest, MatchesAndListsAreScopedEitherWay) {
   EXPECT_EQ(next_a.json().at("entry").at("item_id").as_int64(), a_item);
   auto audit_b = Get("/api/v1/audit?limit=10000", Token(kOrgB, "auditor"));
   ASSERT_EQ(audit_b.status, 200);
-  for (const auto& e : audit_b.json().at("entries").as_array()) {
+  auto audit_b_json = audit_b.json();
+  for (const auto& e : audit_b_json.at("entries").as_array()) {
     EXPECT_NE(e.at("target").as_string(), "item:" + std::to_string(a_item));
     EXPECT_TRUE(e.at("actor").as_string().ends_with(std::string("@") + kOrgB)) << e;
   }

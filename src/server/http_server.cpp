@@ -27,14 +27,16 @@ Status ParseListen(std::string_view listen, HttpServerOptions* options) {
   if (!listen.empty() && listen.front() == '[') {
     size_t close = listen.find(']');
     if (close == std::string_view::npos || close + 1 >= listen.size() || listen[close + 1] != ':') {
-      return Status::InvalidArgument("--listen: expected [ipv6]:port, got '" + std::string(listen) + "'");
+      return Status::InvalidArgument("--listen: expected [ipv6]:port, got '" + std::string(listen) +
+                                     "'");
     }
     host = listen.substr(1, close - 1);
     port = listen.substr(close + 2);
   } else {
     size_t colon = listen.rfind(':');
     if (colon == std::string_view::npos) {
-      return Status::InvalidArgument("--listen: expected host:port, got '" + std::string(listen) + "'");
+      return Status::InvalidArgument("--listen: expected host:port, got '" + std::string(listen) +
+                                     "'");
     }
     host = listen.substr(0, colon);
     port = listen.substr(colon + 1);
@@ -88,9 +90,9 @@ class Session {
     // The first request must start promptly; a kept-alive connection may idle longer.
     beast::get_lowest_layer(derived().stream())
         .expires_after(first_ ? shared_.options.request_timeout : shared_.options.idle_timeout);
-    http::async_read_header(derived().stream(), buffer_, *parser_,
-                            beast::bind_front_handler(&Session::OnHeader,
-                                                      derived().shared_from_this()));
+    http::async_read_header(
+        derived().stream(), buffer_, *parser_,
+        beast::bind_front_handler(&Session::OnHeader, derived().shared_from_this()));
   }
 
   void OnHeader(beast::error_code ec, size_t) {
@@ -99,9 +101,9 @@ class Session {
     auto& req = parser_->get();
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       continue_.emplace(http::status::continue_, req.version());
-      http::async_write(derived().stream(), *continue_,
-                        beast::bind_front_handler(&Session::OnContinue,
-                                                  derived().shared_from_this()));
+      http::async_write(
+          derived().stream(), *continue_,
+          beast::bind_front_handler(&Session::OnContinue, derived().shared_from_this()));
       return;
     }
     ReadBody();
@@ -129,13 +131,15 @@ class Session {
     }
     if (ec == http::error::header_limit) {
       metrics.bad_requests_total.fetch_add(1);
-      return SendError(431, kCodeHeaderTooLarge, "request headers exceed " +
-                       std::to_string(shared_.options.max_header_bytes) + " bytes");
+      return SendError(
+          431, kCodeHeaderTooLarge,
+          "request headers exceed " + std::to_string(shared_.options.max_header_bytes) + " bytes");
     }
     if (ec == http::error::body_limit) {
       metrics.bad_requests_total.fetch_add(1);
-      return SendError(413, kCodePayloadTooLarge, "request body exceeds " +
-                       std::to_string(shared_.options.max_body_bytes) + " bytes");
+      return SendError(
+          413, kCodePayloadTooLarge,
+          "request body exceeds " + std::to_string(shared_.options.max_body_bytes) + " bytes");
     }
     if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
       metrics.bad_requests_total.fetch_add(1);
@@ -175,9 +179,9 @@ class Session {
     res_->keep_alive(keep_alive);
     res_->body() = std::move(out.body);
     res_->prepare_payload();
-    http::async_write(derived().stream(), *res_,
-                      beast::bind_front_handler(&Session::OnWrite, derived().shared_from_this(),
-                                                keep_alive));
+    http::async_write(
+        derived().stream(), *res_,
+        beast::bind_front_handler(&Session::OnWrite, derived().shared_from_this(), keep_alive));
   }
 
   void SendError(int status, std::string_view code, const std::string& message) {
@@ -225,12 +229,13 @@ class PlainSession : public Session<PlainSession>,
   static constexpr int kMaxDrainReads = 64;  // x sizeof(drain_) = 256 KiB at most
   void Drain() {
     stream_.expires_after(std::chrono::seconds(1));
-    stream_.async_read_some(net::buffer(drain_), [self = shared_from_this()](
-                                                     beast::error_code ec, size_t) {
-      if (!ec && ++self->drain_reads_ < kMaxDrainReads) return self->Drain();
-      beast::error_code ignored;
-      self->stream_.socket().close(ignored);
-    });
+    stream_.async_read_some(net::buffer(drain_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (!ec && ++self->drain_reads_ < kMaxDrainReads)
+                                return self->Drain();
+                              beast::error_code ignored;
+                              self->stream_.socket().close(ignored);
+                            });
   }
 
   friend class Session<PlainSession>;
@@ -247,9 +252,8 @@ class TlsSession : public Session<TlsSession>, public std::enable_shared_from_th
   void Run() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       beast::get_lowest_layer(self->stream_).expires_after(self->shared_.options.request_timeout);
-      self->stream_.async_handshake(
-          ssl::stream_base::server,
-          beast::bind_front_handler(&TlsSession::OnHandshake, self));
+      self->stream_.async_handshake(ssl::stream_base::server,
+                                    beast::bind_front_handler(&TlsSession::OnHandshake, self));
     });
   }
   void OnHandshake(beast::error_code ec) {

@@ -25,7 +25,7 @@
 
 namespace vigil::server {
 
-inline constexpr size_t kDefaultMaxBodyBytes = size_t{64} << 20;   // 64 MiB: one media file
+inline constexpr size_t kDefaultMaxBodyBytes = size_t{64} << 20;    // 64 MiB: one media file
 inline constexpr size_t kDefaultMaxHeaderBytes = size_t{16} << 10;  // 16 KiB
 inline constexpr auto kDefaultRequestTimeout = std::chrono::seconds(30);
 inline constexpr auto kDefaultIdleTimeout = std::chrono::seconds(60);
@@ -34,8 +34,8 @@ inline constexpr const char* kDefaultListen = "127.0.0.1:8080";
 
 struct HttpServerOptions {
   std::string address = "127.0.0.1";
-  uint16_t port = 8080;  // 0: any free port (see HttpServer::port)
-  unsigned threads = 0;  // 0: one per core
+  uint16_t port = 8080;       // 0: any free port (see HttpServer::port)
+  unsigned threads = 0;       // 0: one per core
   std::string tls_cert_file;  // PEM; with tls_key_file turns TLS on
   std::string tls_key_file;
   size_t max_body_bytes = kDefaultMaxBodyBytes;

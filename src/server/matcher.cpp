@@ -35,9 +35,15 @@ Status Matcher::Load(store::Store& store) {
       } else {
         exact_[ExactKey(s.type, s.value)].push_back(s.id);
       }
-      signals_[s.id] = SignalInfo{s.id,        s.bank_id,   s.type,
-                                  s.value,     s.quality,   s.labels,
-                                  s.contributor_org_id,     s.source_exchange, true};
+      signals_[s.id] = SignalInfo{s.id,
+                                  s.bank_id,
+                                  s.type,
+                                  s.value,
+                                  s.quality,
+                                  s.labels,
+                                  s.contributor_org_id,
+                                  s.source_exchange,
+                                  true};
       ++live_;
       return true;
     });
@@ -63,8 +69,15 @@ void Matcher::ApplyLocked(const store::Signal& s) {
     }
     --live_;
   }
-  signals_[s.id] = SignalInfo{s.id,     s.bank_id, s.type,   s.value, s.quality, s.labels,
-                              s.contributor_org_id, s.source_exchange, s.live()};
+  signals_[s.id] = SignalInfo{s.id,
+                              s.bank_id,
+                              s.type,
+                              s.value,
+                              s.quality,
+                              s.labels,
+                              s.contributor_org_id,
+                              s.source_exchange,
+                              s.live()};
   if (!s.live()) return;
   if (s.type == store::SignalType::kPdq) {
     auto h = Hash256::FromHex(s.value);

@@ -95,7 +95,8 @@ Result<std::vector<MultipartPart>> ParseMultipart(std::string_view body,
     }
     size_t body_start = headers_end + 4;
     size_t end = body.find(next_delim, body_start);
-    if (end == std::string_view::npos) return Status::InvalidArgument("multipart: unterminated part");
+    if (end == std::string_view::npos)
+      return Status::InvalidArgument("multipart: unterminated part");
     part.body = body.substr(body_start, end - body_start);
     if (parts.size() >= kMaxMultipartParts) {
       return Status::InvalidArgument("multipart: more than 64 parts");

@@ -32,8 +32,7 @@ struct MultipartPart {
 // type is not multipart/form-data or has no valid boundary.
 Result<std::string> MultipartBoundary(std::string_view content_type);
 
-Result<std::vector<MultipartPart>> ParseMultipart(std::string_view body,
-                                                  std::string_view boundary);
+Result<std::vector<MultipartPart>> ParseMultipart(std::string_view body, std::string_view boundary);
 
 // The media in an upload: the first part with a filename, else the part named "file" or
 // "media". NotFound-as-InvalidArgument if there is none.

@@ -153,9 +153,8 @@ int64_t ReviewQueue::OwnerOf(int64_t item_id) const {
   return it == entries_.end() ? 0 : it->second.org_id;
 }
 
-std::optional<QueueEntry> ReviewQueue::Next(int64_t org_id, bool include_escalated,
-                                            int64_t user_id, int64_t now_ms,
-                                            int64_t lease_ms) {
+std::optional<QueueEntry> ReviewQueue::Next(int64_t org_id, bool include_escalated, int64_t user_id,
+                                            int64_t now_ms, int64_t lease_ms) {
   std::lock_guard lock(mu_);
   QueueEntry* best = nullptr;
   for (auto& [id, q] : entries_) {

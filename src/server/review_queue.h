@@ -38,7 +38,7 @@ Result<ReviewState> ParseReviewState(std::string_view name);
 
 struct QueueEntry {
   int64_t item_id = 0;
-  int64_t org_id = 0;  // the organisation that submitted the item
+  int64_t org_id = 0;   // the organisation that submitted the item
   bool queued = false;  // false: submitted without matches, never reviewed
   int severity_tier = 1;
   double confidence = 0;

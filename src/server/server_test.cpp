@@ -164,7 +164,8 @@ TEST_F(ServerTest, MatchSaysWhereEachMatchCameFrom) {
   auto hm = Post("/api/v1/hash-and-match", image_a_, A("analyst"), "image/jpeg");
   ASSERT_EQ(hm.status, 200);
   std::set<std::string> types;
-  for (const auto& mm : hm.json().at("matches").as_array()) {
+  auto hm_json = hm.json();
+  for (const auto& mm : hm_json.at("matches").as_array()) {
     types.insert(std::string(mm.at("type").as_string()));
   }
   EXPECT_EQ(types, (std::set<std::string>{"pdq", "md5"}));
@@ -356,7 +357,8 @@ TEST_F(ServerTest, ReviewQueueEndToEnd) {
   // Every decision is in the audit log, whose chain verifies.
   auto audit = Get("/api/v1/audit?limit=1000", A("auditor"));
   int decisions = 0;
-  for (const auto& e : audit.json().at("entries").as_array()) {
+  auto audit_json = audit.json();
+  for (const auto& e : audit_json.at("entries").as_array()) {
     if (e.at("action").as_string() == "review.decide") ++decisions;
   }
   EXPECT_EQ(decisions, 3);
@@ -419,7 +421,9 @@ TEST_F(ServerTest, MalformedRequestsNeverCrash) {
         std::string("GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n"),
         std::string("GET http://evil/ HTTP/1.1\r\nHost: x\r\n\r\n"), std::string(1, '\0')}) {
     std::string got = RawExchange(port_, junk, 1000);
-    if (!got.empty()) EXPECT_TRUE(got.starts_with("HTTP/1.1 4")) << got.substr(0, 40);
+    if (!got.empty()) {
+      EXPECT_TRUE(got.starts_with("HTTP/1.1 4")) << got.substr(0, 40);
+    }
   }
   EXPECT_EQ(Get("/healthz", "").status, 200);
 }

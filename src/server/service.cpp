@@ -44,7 +44,8 @@ Result<std::string> OptString(const json::object& o, std::string_view key,
                               std::string fallback = {}) {
   auto* v = o.if_contains(key);
   if (!v || v->is_null()) return fallback;
-  if (!v->is_string()) return Status::InvalidArgument("'" + std::string(key) + "' must be a string");
+  if (!v->is_string())
+    return Status::InvalidArgument("'" + std::string(key) + "' must be a string");
   return std::string(v->as_string());
 }
 
@@ -143,8 +144,8 @@ json::array ToJson(const std::vector<std::string>& v) {
 }
 
 json::object UserJson(const store::User& u) {
-  return {{"id", u.id},       {"name", u.name}, {"email", u.email},
-          {"role", u.role},   {"org_id", u.org_id}, {"created_ms", u.created_ms}};
+  return {{"id", u.id},     {"name", u.name},     {"email", u.email},
+          {"role", u.role}, {"org_id", u.org_id}, {"created_ms", u.created_ms}};
 }
 
 json::object TokenJson(const store::ApiToken& t) {
@@ -178,14 +179,10 @@ json::object MediaSignalJson(const store::MediaSignal& s) {
 json::object EntryJson(const QueueEntry& q) {
   json::array ids;
   for (int64_t id : q.signal_ids) ids.emplace_back(id);
-  json::object o{{"item_id", q.item_id},
-                 {"state", ReviewStateName(q.state)},
-                 {"priority", q.priority},
-                 {"severity_tier", q.severity_tier},
-                 {"confidence", q.confidence},
-                 {"reach", q.reach},
-                 {"signal_ids", std::move(ids)},
-                 {"submitted_ms", q.submitted_ms}};
+  json::object o{{"item_id", q.item_id},         {"state", ReviewStateName(q.state)},
+                 {"priority", q.priority},       {"severity_tier", q.severity_tier},
+                 {"confidence", q.confidence},   {"reach", q.reach},
+                 {"signal_ids", std::move(ids)}, {"submitted_ms", q.submitted_ms}};
   if (q.decided_ms) {
     o["decided_by"] = q.decided_by;
     o["decided_ms"] = q.decided_ms;
@@ -197,9 +194,9 @@ json::object EntryJson(const QueueEntry& q) {
 }
 
 json::object AuditJson(const store::AuditEntry& e) {
-  return {{"seq", e.seq},         {"at_ms", e.at_ms},   {"actor", e.actor},
-          {"action", e.action},   {"target", e.target}, {"before", e.before},
-          {"after", e.after},     {"details", e.details}, {"prev_hash", e.prev_hash},
+  return {{"seq", e.seq},       {"at_ms", e.at_ms},     {"actor", e.actor},
+          {"action", e.action}, {"target", e.target},   {"before", e.before},
+          {"after", e.after},   {"details", e.details}, {"prev_hash", e.prev_hash},
           {"hash", e.hash}};
 }
 
@@ -352,7 +349,8 @@ class Service::Handlers {
 
   Result<int> MaxDistance(const Request& r) {
     VIGIL_ASSIGN_OR_RETURN(
-        int64_t d, QueryInt(r, "max_distance", s_.options_.default_pdq_max_distance, 0, kMaxPdqDistance));
+        int64_t d,
+        QueryInt(r, "max_distance", s_.options_.default_pdq_max_distance, 0, kMaxPdqDistance));
     return static_cast<int>(d);
   }
 
@@ -373,8 +371,8 @@ class Service::Handlers {
       return Status::InvalidArgument("no media: send the file as the body or a multipart part");
     }
     pipeline::ImageHashOptions opts;
-    auto span = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(media.data()),
-                                         media.size());
+    auto span =
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(media.data()), media.size());
     VIGIL_ASSIGN_OR_RETURN(pipeline::ImageHashes h, pipeline::HashImageBytes(span, opts));
     Hashed out;
     out.bytes = media.size();
@@ -480,19 +478,18 @@ class Service::Handlers {
           VIGIL_RETURN_IF_ERROR(st.RecordMatch(p.actor(), m).status());
         }
       }
-      json::object details{{"org_id", p.user.org_id},  {"queued", queued},
-                           {"severity_tier", tier},     {"confidence", confidence},
-                           {"reach", sub.reach},        {"signal_ids", ids_json}};
-      VIGIL_ASSIGN_OR_RETURN(entry, st.AppendAudit(p.actor(), "item.submit",
-                                                   "item:" + std::to_string(it.id), "", "",
-                                                   json::serialize(details)));
+      json::object details{{"org_id", p.user.org_id}, {"queued", queued},
+                           {"severity_tier", tier},   {"confidence", confidence},
+                           {"reach", sub.reach},      {"signal_ids", ids_json}};
+      VIGIL_ASSIGN_OR_RETURN(
+          entry, st.AppendAudit(p.actor(), "item.submit", "item:" + std::to_string(it.id), "", "",
+                                json::serialize(details)));
       return it;
     });
     VIGIL_RETURN_IF_ERROR(stored.status());
     s_.queue_.Apply(entry);
-    json::object out{{"item_id", stored->id},
-                     {"matches", std::move(matches_json)},
-                     {"queued", queued}};
+    json::object out{
+        {"item_id", stored->id}, {"matches", std::move(matches_json)}, {"queued", queued}};
     if (queued) out["priority"] = PriorityScore(tier, confidence, sub.reach);
     return out;
   }
@@ -756,8 +753,8 @@ Response Service::Handle(const Request& request) {
   try {
     result = route.handler(ctx);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "vigil: serve: %s %s: unexpected exception: %s\n",
-                 request.method.c_str(), request.path.c_str(), e.what());
+    std::fprintf(stderr, "vigil: serve: %s %s: unexpected exception: %s\n", request.method.c_str(),
+                 request.path.c_str(), e.what());
     result = Status::Internal(e.what());
   }
   if (!result.ok()) {
@@ -779,8 +776,8 @@ void Service::BuildRoutes() {
     router_.Add(Route{std::move(method), std::move(pattern), false, perm, std::move(fn)});
   };
   auto add_public = [&](std::string method, std::string pattern, Handler fn) {
-    router_.Add(Route{std::move(method), std::move(pattern), true, Permission::kSelf,
-                      std::move(fn)});
+    router_.Add(
+        Route{std::move(method), std::move(pattern), true, Permission::kSelf, std::move(fn)});
   };
   using P = Permission;
 
@@ -799,26 +796,28 @@ void Service::BuildRoutes() {
     r.body = MetricsText();
     return r;
   });
-  add_public("GET", "/", [this](const RouteContext&) -> Result<Response> {
-    return StaticFile("/");
-  });
+  add_public("GET", "/",
+             [this](const RouteContext&) -> Result<Response> { return StaticFile("/"); });
 
   // --- self ------------------------------------------------------------------------
-  add("GET", "/api/v1/whoami", P::kSelf, [&h = *handlers_](const RouteContext& c) -> Result<Response> {
-    const Principal& p = *c.principal;
-    json::array perms;
-    for (int i = 0; i <= static_cast<int>(P::kUserAdmin); ++i) {
-      if (RoleAllows(p.role, static_cast<P>(i))) perms.emplace_back(PermissionName(static_cast<P>(i)));
-    }
-    json::object o{{"user", UserJson(p.user)},
-                   {"organisation", json::object{{"id", p.user.org_id},
-                                                 {"name", h.OrgName(p.user.org_id)}}},
-                   {"role", RoleName(p.role)},
-                   {"permissions", std::move(perms)}};
-    return JsonResponse(o);
-  });
+  add("GET", "/api/v1/whoami", P::kSelf,
+      [&h = *handlers_](const RouteContext& c) -> Result<Response> {
+        const Principal& p = *c.principal;
+        json::array perms;
+        for (int i = 0; i <= static_cast<int>(P::kUserAdmin); ++i) {
+          if (RoleAllows(p.role, static_cast<P>(i)))
+            perms.emplace_back(PermissionName(static_cast<P>(i)));
+        }
+        json::object o{{"user", UserJson(p.user)},
+                       {"organisation",
+                        json::object{{"id", p.user.org_id}, {"name", h.OrgName(p.user.org_id)}}},
+                       {"role", RoleName(p.role)},
+                       {"permissions", std::move(perms)}};
+        return JsonResponse(o);
+      });
   add("GET", "/api/v1/labels", P::kSelf, [this](const RouteContext&) -> Result<Response> {
-    VIGIL_ASSIGN_OR_RETURN(auto labels, WithStore([](store::Store& st) { return st.ListLabels(); }));
+    VIGIL_ASSIGN_OR_RETURN(auto labels,
+                           WithStore([](store::Store& st) { return st.ListLabels(); }));
     json::array a;
     for (const auto& l : labels) {
       a.push_back(json::object{{"name", l.name},
@@ -860,8 +859,7 @@ void Service::BuildRoutes() {
                                  return st.CreateApiToken(c.principal->actor(), u.id, name,
                                                           expires);
                                }));
-        return JsonResponse(json::object{{"token", TokenJson(t.token)}, {"secret", t.secret}},
-                            201);
+        return JsonResponse(json::object{{"token", TokenJson(t.token)}, {"secret", t.secret}}, 201);
       });
   add("GET", "/api/v1/users/{name}/tokens", P::kUserAdmin,
       [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
@@ -889,52 +887,56 @@ void Service::BuildRoutes() {
       });
 
   // --- hashing and matching -------------------------------------------------------------
-  add("POST", "/api/v1/hash", P::kHash, [&h = *handlers_](const RouteContext& c) -> Result<Response> {
-    VIGIL_ASSIGN_OR_RETURN(auto hashed, h.HashUpload(c.request));
-    return JsonResponse(json::object{{"media", Handlers::MediaJson(hashed)},
-                                     {"signals", Handlers::SignalsJson(hashed.signals)}});
-  });
-  add("POST", "/api/v1/match", P::kMatch, [&h = *handlers_](const RouteContext& c) -> Result<Response> {
-    VIGIL_ASSIGN_OR_RETURN(json::object body, ParseObject(c.request.body));
-    VIGIL_ASSIGN_OR_RETURN(int64_t max_distance,
-                           OptInt(body, "max_distance", h.s_.options_.default_pdq_max_distance));
-    if (max_distance < 0 || max_distance > kMaxPdqDistance) {
-      return Status::InvalidArgument("'max_distance' must be in [0, 64]");
-    }
-    VIGIL_ASSIGN_OR_RETURN(const json::array* sigs, OptArray(body, "signals"));
-    if (sigs->empty()) return Status::InvalidArgument("'signals' must list at least one signal");
-    if (sigs->size() > kMaxSignalsPerMatchRequest) {
-      return Status::InvalidArgument("at most 1000 signals per match request");
-    }
-    VIGIL_ASSIGN_OR_RETURN(std::vector<std::string> bank_names, StringList(body, "banks"));
-    std::vector<int64_t> only;
-    for (const auto& n : bank_names) {
-      VIGIL_ASSIGN_OR_RETURN(store::Bank b, h.ReadableBank(n, *c.principal));
-      only.push_back(b.id);
-    }
-    json::array results;
-    for (const auto& v : *sigs) {
-      if (!v.is_object()) return Status::InvalidArgument("each signal must be an object");
-      VIGIL_ASSIGN_OR_RETURN(std::string type_name, RequireString(v.as_object(), "type"));
-      VIGIL_ASSIGN_OR_RETURN(std::string value, RequireString(v.as_object(), "value"));
-      VIGIL_ASSIGN_OR_RETURN(SignalType type, store::ParseSignalType(type_name));
-      VIGIL_ASSIGN_OR_RETURN(std::string canon, store::CanonicalSignalValue(type, value));
-      json::array matches;
-      for (const auto& hit : h.MatchOne({type, canon}, static_cast<int>(max_distance),
-                                        *c.principal, only)) {
-        matches.push_back(h.ProvenanceJson(hit.info, hit.distance));
-      }
-      results.push_back(json::object{{"type", store::SignalTypeName(type)},
-                                     {"value", canon},
-                                     {"matches", std::move(matches)}});
-    }
-    return JsonResponse(json::object{{"results", std::move(results)}});
-  });
-  auto media_match = [&h = *handlers_](const RouteContext& c, bool allow_record) -> Result<Response> {
+  add("POST", "/api/v1/hash", P::kHash,
+      [&h = *handlers_](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(auto hashed, h.HashUpload(c.request));
+        return JsonResponse(json::object{{"media", Handlers::MediaJson(hashed)},
+                                         {"signals", Handlers::SignalsJson(hashed.signals)}});
+      });
+  add("POST", "/api/v1/match", P::kMatch,
+      [&h = *handlers_](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(json::object body, ParseObject(c.request.body));
+        VIGIL_ASSIGN_OR_RETURN(
+            int64_t max_distance,
+            OptInt(body, "max_distance", h.s_.options_.default_pdq_max_distance));
+        if (max_distance < 0 || max_distance > kMaxPdqDistance) {
+          return Status::InvalidArgument("'max_distance' must be in [0, 64]");
+        }
+        VIGIL_ASSIGN_OR_RETURN(const json::array* sigs, OptArray(body, "signals"));
+        if (sigs->empty())
+          return Status::InvalidArgument("'signals' must list at least one signal");
+        if (sigs->size() > kMaxSignalsPerMatchRequest) {
+          return Status::InvalidArgument("at most 1000 signals per match request");
+        }
+        VIGIL_ASSIGN_OR_RETURN(std::vector<std::string> bank_names, StringList(body, "banks"));
+        std::vector<int64_t> only;
+        for (const auto& n : bank_names) {
+          VIGIL_ASSIGN_OR_RETURN(store::Bank b, h.ReadableBank(n, *c.principal));
+          only.push_back(b.id);
+        }
+        json::array results;
+        for (const auto& v : *sigs) {
+          if (!v.is_object()) return Status::InvalidArgument("each signal must be an object");
+          VIGIL_ASSIGN_OR_RETURN(std::string type_name, RequireString(v.as_object(), "type"));
+          VIGIL_ASSIGN_OR_RETURN(std::string value, RequireString(v.as_object(), "value"));
+          VIGIL_ASSIGN_OR_RETURN(SignalType type, store::ParseSignalType(type_name));
+          VIGIL_ASSIGN_OR_RETURN(std::string canon, store::CanonicalSignalValue(type, value));
+          json::array matches;
+          for (const auto& hit :
+               h.MatchOne({type, canon}, static_cast<int>(max_distance), *c.principal, only)) {
+            matches.push_back(h.ProvenanceJson(hit.info, hit.distance));
+          }
+          results.push_back(json::object{{"type", store::SignalTypeName(type)},
+                                         {"value", canon},
+                                         {"matches", std::move(matches)}});
+        }
+        return JsonResponse(json::object{{"results", std::move(results)}});
+      });
+  auto media_match = [&h = *handlers_](const RouteContext& c,
+                                       bool allow_record) -> Result<Response> {
     VIGIL_ASSIGN_OR_RETURN(int max_distance, h.MaxDistance(c.request));
     VIGIL_ASSIGN_OR_RETURN(bool record, QueryBool(c.request, "record"));
-    VIGIL_ASSIGN_OR_RETURN(int64_t reach,
-                           QueryInt(c.request, "reach", 0, 0, int64_t{1} << 50));
+    VIGIL_ASSIGN_OR_RETURN(int64_t reach, QueryInt(c.request, "reach", 0, 0, int64_t{1} << 50));
     if (record && !allow_record) {
       return Status::InvalidArgument("'record' is only accepted by /api/v1/hash-and-match");
     }
@@ -973,17 +975,19 @@ void Service::BuildRoutes() {
       [media_match](const RouteContext& c) { return media_match(c, true); });
 
   // --- banks ------------------------------------------------------------------------
-  add("GET", "/api/v1/banks", P::kBankRead, [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
-    VIGIL_ASSIGN_OR_RETURN(auto banks, WithStore([](store::Store& st) { return st.ListBanks(); }));
-    json::array a;
-    for (const auto& b : banks) {
-      h.CacheBank(b);
-      if (store::Store::OrgCanRead(b, c.principal->user.org_id)) {
-        a.push_back(h.BankJson(b, *c.principal));
-      }
-    }
-    return JsonResponse(json::object{{"banks", std::move(a)}});
-  });
+  add("GET", "/api/v1/banks", P::kBankRead,
+      [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(auto banks,
+                               WithStore([](store::Store& st) { return st.ListBanks(); }));
+        json::array a;
+        for (const auto& b : banks) {
+          h.CacheBank(b);
+          if (store::Store::OrgCanRead(b, c.principal->user.org_id)) {
+            a.push_back(h.BankJson(b, *c.principal));
+          }
+        }
+        return JsonResponse(json::object{{"banks", std::move(a)}});
+      });
   auto sharing_from = [this](const json::object& body, store::SharingScope* scope,
                              std::vector<int64_t>* shared) -> Status {
     if (auto* v = body.if_contains("scope"); v && !v->is_null()) {
@@ -1036,12 +1040,12 @@ void Service::BuildRoutes() {
         VIGIL_ASSIGN_OR_RETURN(json::object body, ParseObject(c.request.body));
         VIGIL_RETURN_IF_ERROR(sharing_from(body, &b.scope, &b.shared_with));
         VIGIL_ASSIGN_OR_RETURN(b.description, OptString(body, "description", b.description));
-        VIGIL_ASSIGN_OR_RETURN(store::Bank updated, WithStore([&](store::Store& st)
-                                                                  -> Result<store::Bank> {
-          VIGIL_RETURN_IF_ERROR(st.UpdateBankSharing(c.principal->actor(), b.id, b.scope,
-                                                     b.shared_with, b.description));
-          return st.GetBank(b.id);
-        }));
+        VIGIL_ASSIGN_OR_RETURN(
+            store::Bank updated, WithStore([&](store::Store& st) -> Result<store::Bank> {
+              VIGIL_RETURN_IF_ERROR(st.UpdateBankSharing(c.principal->actor(), b.id, b.scope,
+                                                         b.shared_with, b.description));
+              return st.GetBank(b.id);
+            }));
         h.CacheBank(updated);
         return JsonResponse(h.BankJson(updated, *c.principal));
       });
@@ -1051,8 +1055,8 @@ void Service::BuildRoutes() {
         store::SignalQuery q;
         VIGIL_ASSIGN_OR_RETURN(q.since_version,
                                QueryInt(c.request, "since_version", 0, 0, INT64_MAX));
-        VIGIL_ASSIGN_OR_RETURN(q.limit, QueryInt(c.request, "limit", kMaxPageSize, 1,
-                                                 kMaxSignalExportPage));
+        VIGIL_ASSIGN_OR_RETURN(q.limit,
+                               QueryInt(c.request, "limit", kMaxPageSize, 1, kMaxSignalExportPage));
         VIGIL_ASSIGN_OR_RETURN(q.include_removed, QueryBool(c.request, "include_removed"));
         if (auto t = QueryString(c.request, "type"); !t.empty()) {
           VIGIL_ASSIGN_OR_RETURN(q.type, store::ParseSignalType(t));
@@ -1067,12 +1071,11 @@ void Service::BuildRoutes() {
             return true;
           });
         }));
-        return JsonResponse(json::object{{"bank", b.name},
-                                         {"version", b.version},
-                                         {"signals", std::move(a)}});
+        return JsonResponse(
+            json::object{{"bank", b.name}, {"version", b.version}, {"signals", std::move(a)}});
       });
-  auto parse_signals = [](const json::object& body, bool full)
-      -> Result<std::vector<store::SignalInput>> {
+  auto parse_signals = [](const json::object& body,
+                          bool full) -> Result<std::vector<store::SignalInput>> {
     VIGIL_ASSIGN_OR_RETURN(const json::array* arr, OptArray(body, "signals"));
     if (arr->empty()) return Status::InvalidArgument("'signals' must list at least one signal");
     if (arr->size() > kMaxSignalsPerBankChange) {
@@ -1106,13 +1109,14 @@ void Service::BuildRoutes() {
         VIGIL_ASSIGN_OR_RETURN(store::Bank b, h.WritableBank(c.Param("name"), *c.principal));
         VIGIL_ASSIGN_OR_RETURN(json::object body, ParseObject(c.request.body));
         VIGIL_ASSIGN_OR_RETURN(auto inputs, parse_signals(body, true));
-        VIGIL_ASSIGN_OR_RETURN(store::AddSignalsResult r, WithStore([&](store::Store& st)
-                                                                        -> Result<store::AddSignalsResult> {
-          VIGIL_ASSIGN_OR_RETURN(auto res, st.AddSignals(c.principal->actor(), b.id, inputs,
-                                                         c.principal->user.org_id));
-          VIGIL_RETURN_IF_ERROR(matcher_.RefreshBank(st, b.id));
-          return res;
-        }));
+        VIGIL_ASSIGN_OR_RETURN(store::AddSignalsResult r,
+                               WithStore([&](store::Store& st) -> Result<store::AddSignalsResult> {
+                                 VIGIL_ASSIGN_OR_RETURN(
+                                     auto res, st.AddSignals(c.principal->actor(), b.id, inputs,
+                                                             c.principal->user.org_id));
+                                 VIGIL_RETURN_IF_ERROR(matcher_.RefreshBank(st, b.id));
+                                 return res;
+                               }));
         return JsonResponse(json::object{{"added", r.added},
                                          {"merged", r.merged},
                                          {"unchanged", r.unchanged},
@@ -1126,10 +1130,11 @@ void Service::BuildRoutes() {
         std::vector<store::MediaSignal> sigs;
         for (auto& in : inputs) sigs.push_back({in.type, std::move(in.value), -1});
         VIGIL_ASSIGN_OR_RETURN(int64_t removed, WithStore([&](store::Store& st) -> Result<int64_t> {
-          VIGIL_ASSIGN_OR_RETURN(int64_t n, st.RemoveSignals(c.principal->actor(), b.id, sigs));
-          VIGIL_RETURN_IF_ERROR(matcher_.RefreshBank(st, b.id));
-          return n;
-        }));
+                                 VIGIL_ASSIGN_OR_RETURN(
+                                     int64_t n, st.RemoveSignals(c.principal->actor(), b.id, sigs));
+                                 VIGIL_RETURN_IF_ERROR(matcher_.RefreshBank(st, b.id));
+                                 return n;
+                               }));
         return JsonResponse(json::object{{"removed", removed}});
       });
 
@@ -1185,10 +1190,10 @@ void Service::BuildRoutes() {
                                formats::ParseSignals(fmt, c.request.body, po));
         if (parsed.issue_count > 0 && !skip_invalid) {
           const auto& first = parsed.issues.front();
-          return Status::InvalidArgument(
-              std::to_string(parsed.issue_count) + " invalid record(s), nothing imported; first: " +
-              "record " + std::to_string(first.line) + ": " + first.message +
-              " (skip_invalid=true imports the rest)");
+          return Status::InvalidArgument(std::to_string(parsed.issue_count) +
+                                         " invalid record(s), nothing imported; first: " +
+                                         "record " + std::to_string(first.line) + ": " +
+                                         first.message + " (skip_invalid=true imports the rest)");
         }
         std::vector<store::SignalInput> adds;
         std::vector<store::MediaSignal> removes;
@@ -1206,8 +1211,8 @@ void Service::BuildRoutes() {
         int64_t removed = 0;
         VIGIL_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
           if (!adds.empty()) {
-            VIGIL_ASSIGN_OR_RETURN(added, st.AddSignals(c.principal->actor(), b.id, adds,
-                                                        c.principal->user.org_id));
+            VIGIL_ASSIGN_OR_RETURN(
+                added, st.AddSignals(c.principal->actor(), b.id, adds, c.principal->user.org_id));
           }
           if (!removes.empty()) {
             VIGIL_ASSIGN_OR_RETURN(removed, st.RemoveSignals(c.principal->actor(), b.id, removes));
@@ -1228,55 +1233,59 @@ void Service::BuildRoutes() {
       });
 
   // --- items ------------------------------------------------------------------------
-  add("POST", "/api/v1/items", P::kItemSubmit, [&h = *handlers_](const RouteContext& c) -> Result<Response> {
-    VIGIL_ASSIGN_OR_RETURN(json::object body, ParseObject(c.request.body));
-    Handlers::Submission sub;
-    VIGIL_ASSIGN_OR_RETURN(sub.source, OptString(body, "source"));
-    VIGIL_ASSIGN_OR_RETURN(sub.url, OptString(body, "url"));
-    VIGIL_ASSIGN_OR_RETURN(sub.account, OptString(body, "account"));
-    VIGIL_ASSIGN_OR_RETURN(sub.language, OptString(body, "language"));
-    VIGIL_ASSIGN_OR_RETURN(sub.posted_ms, OptInt(body, "posted_ms", 0));
-    VIGIL_ASSIGN_OR_RETURN(sub.reach, OptInt(body, "reach", 0));
-    if (sub.reach < 0) return Status::InvalidArgument("'reach' must not be negative");
-    VIGIL_ASSIGN_OR_RETURN(int64_t max_distance,
-                           OptInt(body, "max_distance", h.s_.options_.default_pdq_max_distance));
-    if (max_distance < 0 || max_distance > kMaxPdqDistance) {
-      return Status::InvalidArgument("'max_distance' must be in [0, 64]");
-    }
-    VIGIL_ASSIGN_OR_RETURN(const json::array* media, OptArray(body, "media"));
-    if (media->empty()) return Status::InvalidArgument("'media' must list at least one medium");
-    size_t total = 0;
-    for (const auto& mv : *media) {
-      if (!mv.is_object()) return Status::InvalidArgument("each medium must be an object");
-      const auto& mo = mv.as_object();
-      Handlers::ItemMedia m;
-      VIGIL_ASSIGN_OR_RETURN(m.kind, OptString(mo, "kind", "image"));
-      VIGIL_ASSIGN_OR_RETURN(m.uri, OptString(mo, "uri"));
-      VIGIL_ASSIGN_OR_RETURN(m.sha256, OptString(mo, "sha256"));
-      VIGIL_ASSIGN_OR_RETURN(const json::array* sigs, OptArray(mo, "signals"));
-      for (const auto& sv : *sigs) {
-        if (!sv.is_object()) return Status::InvalidArgument("each signal must be an object");
-        VIGIL_ASSIGN_OR_RETURN(std::string tn, RequireString(sv.as_object(), "type"));
-        VIGIL_ASSIGN_OR_RETURN(std::string value, RequireString(sv.as_object(), "value"));
-        VIGIL_ASSIGN_OR_RETURN(int64_t quality, OptInt(sv.as_object(), "quality", -1));
-        VIGIL_ASSIGN_OR_RETURN(SignalType type, store::ParseSignalType(tn));
-        VIGIL_ASSIGN_OR_RETURN(std::string canon, store::CanonicalSignalValue(type, value));
-        m.signals.push_back({type, std::move(canon), static_cast<int>(std::clamp<int64_t>(quality, -1, 100))});
-        if (++total > kMaxSignalsPerMatchRequest) {
-          return Status::InvalidArgument("at most 1000 signals per item");
+  add("POST", "/api/v1/items", P::kItemSubmit,
+      [&h = *handlers_](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(json::object body, ParseObject(c.request.body));
+        Handlers::Submission sub;
+        VIGIL_ASSIGN_OR_RETURN(sub.source, OptString(body, "source"));
+        VIGIL_ASSIGN_OR_RETURN(sub.url, OptString(body, "url"));
+        VIGIL_ASSIGN_OR_RETURN(sub.account, OptString(body, "account"));
+        VIGIL_ASSIGN_OR_RETURN(sub.language, OptString(body, "language"));
+        VIGIL_ASSIGN_OR_RETURN(sub.posted_ms, OptInt(body, "posted_ms", 0));
+        VIGIL_ASSIGN_OR_RETURN(sub.reach, OptInt(body, "reach", 0));
+        if (sub.reach < 0) return Status::InvalidArgument("'reach' must not be negative");
+        VIGIL_ASSIGN_OR_RETURN(
+            int64_t max_distance,
+            OptInt(body, "max_distance", h.s_.options_.default_pdq_max_distance));
+        if (max_distance < 0 || max_distance > kMaxPdqDistance) {
+          return Status::InvalidArgument("'max_distance' must be in [0, 64]");
         }
-      }
-      sub.media.push_back(std::move(m));
-    }
-    VIGIL_ASSIGN_OR_RETURN(json::object out,
-                           h.Submit(sub, static_cast<int>(max_distance), *c.principal));
-    return JsonResponse(out, 201);
-  });
-  add("GET", "/api/v1/items/{id}", P::kItemRead, [&h = *handlers_](const RouteContext& c) -> Result<Response> {
-    VIGIL_ASSIGN_OR_RETURN(int64_t id, h.OwnItem(c.Param("id"), *c.principal));
-    VIGIL_ASSIGN_OR_RETURN(json::object o, h.ItemJson(id, *c.principal));
-    return JsonResponse(o);
-  });
+        VIGIL_ASSIGN_OR_RETURN(const json::array* media, OptArray(body, "media"));
+        if (media->empty()) return Status::InvalidArgument("'media' must list at least one medium");
+        size_t total = 0;
+        for (const auto& mv : *media) {
+          if (!mv.is_object()) return Status::InvalidArgument("each medium must be an object");
+          const auto& mo = mv.as_object();
+          Handlers::ItemMedia m;
+          VIGIL_ASSIGN_OR_RETURN(m.kind, OptString(mo, "kind", "image"));
+          VIGIL_ASSIGN_OR_RETURN(m.uri, OptString(mo, "uri"));
+          VIGIL_ASSIGN_OR_RETURN(m.sha256, OptString(mo, "sha256"));
+          VIGIL_ASSIGN_OR_RETURN(const json::array* sigs, OptArray(mo, "signals"));
+          for (const auto& sv : *sigs) {
+            if (!sv.is_object()) return Status::InvalidArgument("each signal must be an object");
+            VIGIL_ASSIGN_OR_RETURN(std::string tn, RequireString(sv.as_object(), "type"));
+            VIGIL_ASSIGN_OR_RETURN(std::string value, RequireString(sv.as_object(), "value"));
+            VIGIL_ASSIGN_OR_RETURN(int64_t quality, OptInt(sv.as_object(), "quality", -1));
+            VIGIL_ASSIGN_OR_RETURN(SignalType type, store::ParseSignalType(tn));
+            VIGIL_ASSIGN_OR_RETURN(std::string canon, store::CanonicalSignalValue(type, value));
+            m.signals.push_back(
+                {type, std::move(canon), static_cast<int>(std::clamp<int64_t>(quality, -1, 100))});
+            if (++total > kMaxSignalsPerMatchRequest) {
+              return Status::InvalidArgument("at most 1000 signals per item");
+            }
+          }
+          sub.media.push_back(std::move(m));
+        }
+        VIGIL_ASSIGN_OR_RETURN(json::object out,
+                               h.Submit(sub, static_cast<int>(max_distance), *c.principal));
+        return JsonResponse(out, 201);
+      });
+  add("GET", "/api/v1/items/{id}", P::kItemRead,
+      [&h = *handlers_](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(int64_t id, h.OwnItem(c.Param("id"), *c.principal));
+        VIGIL_ASSIGN_OR_RETURN(json::object o, h.ItemJson(id, *c.principal));
+        return JsonResponse(o);
+      });
   add("GET", "/api/v1/items/{id}/matches", P::kItemRead,
       [&h = *handlers_](const RouteContext& c) -> Result<Response> {
         VIGIL_ASSIGN_OR_RETURN(int64_t id, h.OwnItem(c.Param("id"), *c.principal));
@@ -1285,16 +1294,17 @@ void Service::BuildRoutes() {
       });
 
   // --- review -----------------------------------------------------------------------
-  add("GET", "/api/v1/review/next", P::kReview, [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
-    const Principal& p = *c.principal;
-    auto next = queue_.Next(p.user.org_id, RoleAllows(p.role, P::kReviewEscalated), p.user.id,
-                            options_.now_ms());
-    if (!next) return JsonResponse(json::object{{"entry", nullptr}});
-    json::object e = EntryJson(*next);
-    VIGIL_ASSIGN_OR_RETURN(json::object item, h.ItemJson(next->item_id, p));
-    e["item"] = std::move(item);
-    return JsonResponse(json::object{{"entry", std::move(e)}});
-  });
+  add("GET", "/api/v1/review/next", P::kReview,
+      [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
+        const Principal& p = *c.principal;
+        auto next = queue_.Next(p.user.org_id, RoleAllows(p.role, P::kReviewEscalated), p.user.id,
+                                options_.now_ms());
+        if (!next) return JsonResponse(json::object{{"entry", nullptr}});
+        json::object e = EntryJson(*next);
+        VIGIL_ASSIGN_OR_RETURN(json::object item, h.ItemJson(next->item_id, p));
+        e["item"] = std::move(item);
+        return JsonResponse(json::object{{"entry", std::move(e)}});
+      });
   add("GET", "/api/v1/review/queue", P::kReview, [this](const RouteContext& c) -> Result<Response> {
     std::string state_name = QueryString(c.request, "state");
     VIGIL_ASSIGN_OR_RETURN(ReviewState state,
@@ -1316,7 +1326,8 @@ void Service::BuildRoutes() {
         VIGIL_ASSIGN_OR_RETURN(int64_t id, h.OwnItem(c.Param("id"), p));
         auto entry = queue_.Get(id);
         if (!entry || !entry->queued) {
-          return Status::FailedPrecondition("item " + c.Param("id") + " is not in the review queue");
+          return Status::FailedPrecondition("item " + c.Param("id") +
+                                            " is not in the review queue");
         }
         VIGIL_ASSIGN_OR_RETURN(json::object body, ParseObject(c.request.body));
         VIGIL_ASSIGN_OR_RETURN(std::string decision, RequireString(body, "decision"));
@@ -1351,64 +1362,65 @@ void Service::BuildRoutes() {
                              {"tier", tier},
                              {"note", note}};
         std::string target = "item:" + std::to_string(id);
-        VIGIL_ASSIGN_OR_RETURN(store::AuditEntry audit, WithStore([&](store::Store& st)
-                                                                      -> Result<store::AuditEntry> {
-          if (next == ReviewState::kRejected) {
-            // A false positive is recorded against each matched signal's provenance, so
-            // the contributing organisation can see which of its hashes misfire.
-            for (int64_t sid : entry->signal_ids) {
-              auto info = matcher_.Get(sid);
-              json::object fp{{"item_id", id}, {"org_id", p.user.org_id}};
-              if (info) {
-                fp["bank_id"] = info->bank_id;
-                fp["contributor_org_id"] = info->contributor_org_id;
+        VIGIL_ASSIGN_OR_RETURN(
+            store::AuditEntry audit, WithStore([&](store::Store& st) -> Result<store::AuditEntry> {
+              if (next == ReviewState::kRejected) {
+                // A false positive is recorded against each matched signal's provenance, so
+                // the contributing organisation can see which of its hashes misfire.
+                for (int64_t sid : entry->signal_ids) {
+                  auto info = matcher_.Get(sid);
+                  json::object fp{{"item_id", id}, {"org_id", p.user.org_id}};
+                  if (info) {
+                    fp["bank_id"] = info->bank_id;
+                    fp["contributor_org_id"] = info->contributor_org_id;
+                  }
+                  VIGIL_ASSIGN_OR_RETURN(
+                      store::AuditEntry e,
+                      st.AppendAudit(p.actor(), "signal.false_positive",
+                                     "signal:" + std::to_string(sid), "", "", json::serialize(fp)));
+                  queue_.Apply(e);
+                }
               }
-              VIGIL_ASSIGN_OR_RETURN(store::AuditEntry e,
-                                     st.AppendAudit(p.actor(), "signal.false_positive",
-                                                    "signal:" + std::to_string(sid), "", "",
-                                                    json::serialize(fp)));
-              queue_.Apply(e);
-            }
-          }
-          return st.AppendAudit(p.actor(), "review.decide", target,
-                                std::string(ReviewStateName(entry->state)),
-                                std::string(ReviewStateName(next)), json::serialize(details));
-        }));
+              return st.AppendAudit(p.actor(), "review.decide", target,
+                                    std::string(ReviewStateName(entry->state)),
+                                    std::string(ReviewStateName(next)), json::serialize(details));
+            }));
         queue_.Apply(audit);
         auto updated = queue_.Get(id);
-        return JsonResponse(json::object{{"entry", EntryJson(*updated)},
-                                         {"audit_seq", audit.seq}});
+        return JsonResponse(json::object{{"entry", EntryJson(*updated)}, {"audit_seq", audit.seq}});
       });
 
   // --- audit ------------------------------------------------------------------------
-  add("GET", "/api/v1/audit", P::kAuditRead, [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
-    VIGIL_ASSIGN_OR_RETURN(int64_t after, QueryInt(c.request, "after_seq", 0, 0, INT64_MAX));
-    VIGIL_ASSIGN_OR_RETURN(int64_t limit,
-                           QueryInt(c.request, "limit", kDefaultPageSize, 1, kMaxPageSize));
-    json::array a;
-    int64_t last = after;
-    int64_t org = c.principal->user.org_id;
-    // Entries by users of the caller's organisation only: other tenants' actions stay
-    // theirs. (Whole-chain verification is /api/v1/audit/verify.)
-    VIGIL_RETURN_IF_ERROR(WithStore([&](store::Store& st) {
-      std::unordered_map<std::string, int64_t> actor_orgs;
-      return st.ForEachAudit(after, [&](const store::AuditEntry& e) {
-        last = e.seq;
-        if (h.ActorOrg(e.actor, actor_orgs) == org) a.push_back(AuditJson(e));
-        return static_cast<int64_t>(a.size()) < limit;
+  add("GET", "/api/v1/audit", P::kAuditRead,
+      [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(int64_t after, QueryInt(c.request, "after_seq", 0, 0, INT64_MAX));
+        VIGIL_ASSIGN_OR_RETURN(int64_t limit,
+                               QueryInt(c.request, "limit", kDefaultPageSize, 1, kMaxPageSize));
+        json::array a;
+        int64_t last = after;
+        int64_t org = c.principal->user.org_id;
+        // Entries by users of the caller's organisation only: other tenants' actions stay
+        // theirs. (Whole-chain verification is /api/v1/audit/verify.)
+        VIGIL_RETURN_IF_ERROR(WithStore([&](store::Store& st) {
+          std::unordered_map<std::string, int64_t> actor_orgs;
+          return st.ForEachAudit(after, [&](const store::AuditEntry& e) {
+            last = e.seq;
+            if (h.ActorOrg(e.actor, actor_orgs) == org) a.push_back(AuditJson(e));
+            return static_cast<int64_t>(a.size()) < limit;
+          });
+        }));
+        return JsonResponse(json::object{{"entries", std::move(a)}, {"next_after_seq", last}});
       });
-    }));
-    return JsonResponse(json::object{{"entries", std::move(a)}, {"next_after_seq", last}});
-  });
-  add("GET", "/api/v1/audit/verify", P::kAuditRead, [this](const RouteContext&) -> Result<Response> {
-    VIGIL_ASSIGN_OR_RETURN(store::AuditReport r,
-                           WithStore([](store::Store& st) { return st.VerifyAudit(); }));
-    return JsonResponse(json::object{{"ok", r.ok},
-                                     {"entries", r.entries},
-                                     {"head_hash", r.head_hash},
-                                     {"first_bad_seq", r.first_bad_seq},
-                                     {"problem", r.problem}});
-  });
+  add("GET", "/api/v1/audit/verify", P::kAuditRead,
+      [this](const RouteContext&) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(store::AuditReport r,
+                               WithStore([](store::Store& st) { return st.VerifyAudit(); }));
+        return JsonResponse(json::object{{"ok", r.ok},
+                                         {"entries", r.entries},
+                                         {"head_hash", r.head_hash},
+                                         {"first_bad_seq", r.first_bad_seq},
+                                         {"problem", r.problem}});
+      });
 }
 
 }  // namespace vigil::server

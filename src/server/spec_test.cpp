@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -19,22 +18,26 @@ std::set<std::string> SpecOperations(const std::string& yaml) {
   std::istringstream in(yaml);
   std::string line, path;
   bool in_paths = false;
-  std::regex path_re(R"(^  (/[^:]*):\s*$)");
-  std::regex method_re(R"(^    (get|post|put|patch|delete):\s*$)");
+  auto indent = [](const std::string& l) { return l.find_first_not_of(' '); };
   while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
     if (line.rfind("paths:", 0) == 0) {
       in_paths = true;
       continue;
     }
-    if (in_paths && !line.empty() && line[0] != ' ' && line[0] != '#') in_paths = false;
-    if (!in_paths) continue;
-    std::smatch m;
-    if (std::regex_match(line, m, path_re)) {
-      path = m[1];
-    } else if (std::regex_match(line, m, method_re) && !path.empty()) {
-      std::string method = m[1];
-      for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      ops.insert(method + " " + path);
+    if (line.empty() || line[indent(line)] == '#') continue;
+    if (indent(line) == 0) in_paths = false;
+    if (!in_paths || line.back() != ':') continue;
+    std::string key = line.substr(indent(line), line.size() - indent(line) - 1);
+    if (indent(line) == 2 && key.front() == '/') {
+      path = key;
+    } else if (indent(line) == 4 && !path.empty()) {
+      for (const char* m : {"get", "post", "put", "patch", "delete"}) {
+        if (key != m) continue;
+        std::string method = key;
+        for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        ops.insert(method + " " + path);
+      }
     }
   }
   return ops;

@@ -64,7 +64,9 @@ CREATE TABLE signals (
   value TEXT NOT NULL, quality INTEGER NOT NULL DEFAULT -1, labels TEXT NOT NULL DEFAULT '',
   contributor_org_id BIGINT NOT NULL DEFAULT 0, source_exchange TEXT NOT NULL DEFAULT '',
   added_ms BIGINT NOT NULL, removed_ms BIGINT NOT NULL DEFAULT 0, version BIGINT NOT NULL);
-CREATE UNIQUE INDEX signals_by_value ON signals(bank_id, type, value);
+-- value first: bulk adds look up `value IN (...)`, which PostgreSQL only turns into an
+-- index condition on a leading column (otherwise it scans the whole bank per batch).
+CREATE UNIQUE INDEX signals_by_value ON signals(value, type, bank_id);
 CREATE INDEX signals_by_version ON signals(bank_id, version);
 CREATE INDEX signals_live_by_type ON signals(type, id) WHERE removed_ms = 0;
 CREATE TABLE labels (

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "text/lang.h"
 #include "text/signal.h"
 
@@ -76,6 +78,47 @@ TEST(Normalize, Idempotent) {
     auto again = Skeleton(m);
     ASSERT_TRUE(again.ok());
     EXPECT_EQ(*again, m) << s;
+  }
+}
+
+// Random strings of code points from the ranges normalisation treats specially.
+TEST(Normalize, IdempotentOnRandomText) {
+  const std::pair<char32_t, char32_t> pools[] = {
+      {0x20, 0x7E},     {0xA0, 0x17F},    {0x300, 0x36F},   {0x370, 0x3FF},   {0x400, 0x4FF},
+      {0x591, 0x5F4},   {0x600, 0x6FF},   {0x8D3, 0x8FF},   {0x1100, 0x11FF}, {0x200B, 0x206F},
+      {0x2460, 0x24FF}, {0x3131, 0x318E}, {0x3300, 0x33FF}, {0xAC00, 0xAC40}, {0xFB00, 0xFB4F},
+      {0xFB50, 0xFDFF}, {0xFE70, 0xFEFF}, {0xFF01, 0xFF9F}, {0x1D400, 0x1D7FF}, {0x1F300, 0x1F6FF}};
+  std::mt19937 rng(42);
+  for (int t = 0; t < 3000; ++t) {
+    std::u32string cps;
+    const int len = 1 + static_cast<int>(rng() % 12);
+    for (int i = 0; i < len; ++i) {
+      const auto& [lo, hi] = pools[rng() % std::size(pools)];
+      cps.push_back(lo + static_cast<char32_t>(rng() % (hi - lo + 1)));
+    }
+    std::string utf8;
+    for (char32_t c : cps) {
+      if (c < 0x80) {
+        utf8 += static_cast<char>(c);
+      } else if (c < 0x800) {
+        utf8 += static_cast<char>(0xC0 | (c >> 6));
+        utf8 += static_cast<char>(0x80 | (c & 0x3F));
+      } else if (c < 0x10000) {
+        utf8 += static_cast<char>(0xE0 | (c >> 12));
+        utf8 += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        utf8 += static_cast<char>(0x80 | (c & 0x3F));
+      } else {
+        utf8 += static_cast<char>(0xF0 | (c >> 18));
+        utf8 += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+        utf8 += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        utf8 += static_cast<char>(0x80 | (c & 0x3F));
+      }
+    }
+    auto n = NormalizeText(utf8);
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    auto again = NormalizeText(*n);
+    ASSERT_TRUE(again.ok());
+    ASSERT_EQ(*again, *n) << "input: " << utf8;
   }
 }
 

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <vector>
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -155,7 +156,13 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::Open(std::span<const uint8_t
   }
   impl->format.reset(fmt);
 
-  err = avformat_find_stream_info(fmt, nullptr);
+  // Probing decodes a few frames with internal decoders; they get the pixel limit too.
+  std::vector<AVDictionary*> probe_opts(fmt->nb_streams, nullptr);
+  for (AVDictionary*& d : probe_opts) {
+    av_dict_set_int(&d, "max_pixels", limits.max_pixels_per_frame, 0);
+  }
+  err = avformat_find_stream_info(fmt, probe_opts.empty() ? nullptr : probe_opts.data());
+  for (AVDictionary*& d : probe_opts) av_dict_free(&d);
   if (err < 0) return Status::Corruption("cannot read stream information (" + AvError(err) + ")");
 
   for (unsigned i = 0; i < fmt->nb_streams; ++i) {
@@ -287,6 +294,7 @@ Status VideoDecoder::ForEachFrame(const std::function<Status(const Frame&)>& vis
       Status s = visit(frame);
       av_frame_unref(f);
       VIGIL_RETURN_IF_ERROR(s);
+      if (stop_requested_) return Status::OK();
     }
   };
 
@@ -306,6 +314,7 @@ Status VideoDecoder::ForEachFrame(const std::function<Status(const Frame&)>& vis
     av_packet_unref(pkt);
     if (err < 0 && err != AVERROR(EAGAIN)) ++packets_rejected_;
     VIGIL_RETURN_IF_ERROR(drain());
+    if (stop_requested_) return Status::OK();
   }
   // Flush the frames the decoder still holds.
   if (avcodec_send_packet(cc, nullptr) >= 0) VIGIL_RETURN_IF_ERROR(drain());

@@ -117,6 +117,9 @@ class VideoDecoder {
   // stops decoding and is returned. Damaged packets are skipped as the ffmpeg CLI skips
   // them; a stream yielding no frame at all is Corruption. Call once.
   Status ForEachFrame(const std::function<Status(const Frame&)>& visit);
+  // Called from inside `visit`: ForEachFrame returns OK after this frame without decoding
+  // the rest (callers that need only the start of a video).
+  void StopAfterThisFrame() { stop_requested_ = true; }
 
   // Converts `frame` to RGB24 at out_width x out_height (the frame's own size when both
   // are 0) with the given filter, into `out` (reused across calls without reallocation).
@@ -136,6 +139,7 @@ class VideoDecoder {
   VideoLimits limits_;
   int64_t frames_decoded_ = 0;
   int64_t packets_rejected_ = 0;
+  bool stop_requested_ = false;
 };
 
 }  // namespace vigil::video

@@ -49,6 +49,9 @@ Result<std::vector<VpdqFrame>> HashVpdq(std::span<const uint8_t> video_bytes,
     f.hash = h.hash;
     f.timestamp = static_cast<double>(static_cast<float>(frame.index()) / rate_f);
     out.push_back(f);
+    if (options.max_hashes > 0 && static_cast<int64_t>(out.size()) >= options.max_hashes) {
+      decoder->StopAfterThisFrame();
+    }
     return Status::OK();
   });
   VIGIL_RETURN_IF_ERROR(s);

@@ -45,6 +45,8 @@ inline constexpr double kDefaultSecondsPerHash = 1.0;
 
 struct VpdqOptions {
   double seconds_per_hash = kDefaultSecondsPerHash;
+  // Stop after this many hashes (0: the whole video); decoding stops there too.
+  int64_t max_hashes = 0;
   VideoLimits limits;
 };
 

@@ -37,9 +37,10 @@ class TinyHttpServer {
           if (got <= 0) break;
           req.append(buf, static_cast<size_t>(got));
         }
-        std::string resp = "HTTP/1.1 " + std::to_string(status) +
-                           " X\r\nContent-Type: text/html\r\nConnection: close\r\nContent-Length: " +
-                           std::to_string(body.size()) + "\r\n\r\n" + body;
+        std::string resp =
+            "HTTP/1.1 " + std::to_string(status) +
+            " X\r\nContent-Type: text/html\r\nConnection: close\r\nContent-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body;
         (void)!::write(c, resp.data(), resp.size());
         ::close(c);
       }

@@ -127,7 +127,8 @@ std::string FeedbackToJson(const Feedback& f) {
     o["urls"] = std::move(a);
   }
   if (!f.reason.empty()) o["reason"] = f.reason;
-  if (f.cannot_comply_reason) o["cannot_comply_reason"] = CannotComplyReasonName(*f.cannot_comply_reason);
+  if (f.cannot_comply_reason)
+    o["cannot_comply_reason"] = CannotComplyReasonName(*f.cannot_comply_reason);
   if (!f.jurisdictions.empty()) {
     json::array a;
     for (const auto& j : f.jurisdictions) a.emplace_back(j);

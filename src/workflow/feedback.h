@@ -27,13 +27,13 @@ inline constexpr size_t kMaxFeedbackUrls = kMaxItemsPerReferral;
 inline constexpr size_t kMaxFeedbackJurisdictions = 64;
 
 enum class FeedbackKind {
-  kAcknowledged,           // received, being handled
-  kRemoved,                // removed (all URLs, or those listed)
-  kGeoBlocked,             // access disabled in `jurisdictions`
-  kRejected,               // declined; `reason` says why
-  kCannotComply,           // Annex III: `cannot_comply_reason` says which
-  kClarificationRequest,   // a question for the issuer; `reason` holds it
-  kResumed,                // the force majeure / impossibility has ceased
+  kAcknowledged,          // received, being handled
+  kRemoved,               // removed (all URLs, or those listed)
+  kGeoBlocked,            // access disabled in `jurisdictions`
+  kRejected,              // declined; `reason` says why
+  kCannotComply,          // Annex III: `cannot_comply_reason` says which
+  kClarificationRequest,  // a question for the issuer; `reason` holds it
+  kResumed,               // the force majeure / impossibility has ceased
 };
 std::string_view FeedbackKindName(FeedbackKind k);
 // acknowledged | removed | geo_blocked | rejected | cannot_comply | clarification_request |

@@ -13,7 +13,8 @@ TEST(Feedback, ParsesEveryStatus) {
     f.referral_id = 7;
     f.kind = k;
     f.reason = "because";
-    if (k == FeedbackKind::kCannotComply) f.cannot_comply_reason = CannotComplyReason::kManifestError;
+    if (k == FeedbackKind::kCannotComply)
+      f.cannot_comply_reason = CannotComplyReason::kManifestError;
     if (k == FeedbackKind::kGeoBlocked) f.jurisdictions = {"DE", "FR"};
     f.urls = {"https://v.example/1"};
     f.platform_reference = "T-1";

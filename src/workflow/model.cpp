@@ -114,12 +114,9 @@ std::string_view PauseKindName(PauseKind k) {
 
 std::string_view UrlStatusName(UrlStatus s) {
   switch (s) {
-    case UrlStatus::kUnknown:
-      return "unknown";
-    case UrlStatus::kLive:
-      return "live";
-    case UrlStatus::kGone:
-      return "gone";
+    case UrlStatus::kUnknown: return "unknown";
+    case UrlStatus::kLive: return "live";
+    case UrlStatus::kGone: return "gone";
   }
   return "unknown";
 }
@@ -138,13 +135,11 @@ bool IsWithPlatform(ReferralState s) {
 bool IsTransitionAllowed(ReferralState from, ReferralState to) {
   using S = ReferralState;
   switch (from) {
-    case S::kHeld:
-      return to == S::kPending || to == S::kWithdrawn;
+    case S::kHeld: return to == S::kPending || to == S::kWithdrawn;
     case S::kPending:
       return to == S::kDelivered || to == S::kDeliveryFailed || to == S::kHeld ||
              to == S::kWithdrawn;
-    case S::kDeliveryFailed:
-      return to == S::kPending || to == S::kDelivered || to == S::kWithdrawn;
+    case S::kDeliveryFailed: return to == S::kPending || to == S::kDelivered || to == S::kWithdrawn;
     case S::kDelivered:
     case S::kAcknowledged:
     case S::kClarificationRequested:
@@ -153,14 +148,11 @@ bool IsTransitionAllowed(ReferralState from, ReferralState to) {
               to == S::kCannotComply || to == S::kGeoBlocked || to == S::kRemoved ||
               to == S::kRejected || to == S::kWithdrawn) &&
              to != from;
-    case S::kGeoBlocked:
-      return to == S::kRemoved || to == S::kWithdrawn;
-    case S::kRemoved:
-      return to == S::kReinstated;
+    case S::kGeoBlocked: return to == S::kRemoved || to == S::kWithdrawn;
+    case S::kRemoved: return to == S::kReinstated;
     case S::kRejected:
     case S::kWithdrawn:
-    case S::kReinstated:
-      return false;
+    case S::kReinstated: return false;
   }
   return false;
 }

@@ -67,11 +67,11 @@ bool IsWithPlatform(ReferralState s);
 
 // Regulation (EU) 2021/784 Art. 2(7): what makes material terrorist content.
 enum class TcoGround {
-  kIncites,            // (a) incites the commission of terrorist offences (incl. glorification)
-  kSolicitsOffence,    // (b) solicits a person or group to commit or contribute to one
-  kSolicitsGroup,      // (c) solicits participation in the activities of a terrorist group
-  kInstructs,          // (d) instruction on making or using explosives, weapons, methods
-  kThreatens,          // (e) a threat to commit one of those offences
+  kIncites,          // (a) incites the commission of terrorist offences (incl. glorification)
+  kSolicitsOffence,  // (b) solicits a person or group to commit or contribute to one
+  kSolicitsGroup,    // (c) solicits participation in the activities of a terrorist group
+  kInstructs,        // (d) instruction on making or using explosives, weapons, methods
+  kThreatens,        // (e) a threat to commit one of those offences
 };
 std::string_view TcoGroundName(TcoGround g);  // art2_7_a .. art2_7_e
 std::string_view TcoGroundDescription(TcoGround g);
@@ -178,8 +178,8 @@ struct DeliveryReceipt {
   std::string endpoint;  // URL, mailbox or account (never a secret)
   int attempts = 0;
   int64_t delivered_ms = 0;
-  int status_code = 0;            // HTTP status or SMTP reply code
-  std::string remote_reference;   // the platform's ticket or queue id, if it gave one
+  int status_code = 0;           // HTTP status or SMTP reply code
+  std::string remote_reference;  // the platform's ticket or queue id, if it gave one
   std::string idempotency_key;
   std::string detail;
 };

@@ -6,11 +6,12 @@ namespace vigil::workflow {
 namespace {
 
 constexpr ReferralState kAll[] = {
-    ReferralState::kHeld,         ReferralState::kPending,   ReferralState::kDeliveryFailed,
-    ReferralState::kDelivered,    ReferralState::kAcknowledged,
-    ReferralState::kClarificationRequested, ReferralState::kCannotComply,
-    ReferralState::kGeoBlocked,   ReferralState::kRemoved,   ReferralState::kRejected,
-    ReferralState::kWithdrawn,    ReferralState::kReinstated};
+    ReferralState::kHeld,           ReferralState::kPending,
+    ReferralState::kDeliveryFailed, ReferralState::kDelivered,
+    ReferralState::kAcknowledged,   ReferralState::kClarificationRequested,
+    ReferralState::kCannotComply,   ReferralState::kGeoBlocked,
+    ReferralState::kRemoved,        ReferralState::kRejected,
+    ReferralState::kWithdrawn,      ReferralState::kReinstated};
 
 TEST(Model, NamesRoundTrip) {
   for (ReferralState s : kAll) {
@@ -28,8 +29,9 @@ TEST(Model, NamesRoundTrip) {
   }
   EXPECT_EQ(TcoGroundName(TcoGround::kIncites), "art2_7_a");
   EXPECT_EQ(TcoGroundName(TcoGround::kThreatens), "art2_7_e");
-  for (auto c : {CannotComplyReason::kForceMajeure, CannotComplyReason::kDeFactoImpossibility,
-                 CannotComplyReason::kManifestError, CannotComplyReason::kInsufficientInformation}) {
+  for (auto c :
+       {CannotComplyReason::kForceMajeure, CannotComplyReason::kDeFactoImpossibility,
+        CannotComplyReason::kManifestError, CannotComplyReason::kInsufficientInformation}) {
     EXPECT_EQ(*ParseCannotComplyReason(CannotComplyReasonName(c)), c);
   }
   EXPECT_EQ(ParseReferralState("gone").status().code(), StatusCode::kInvalidArgument);
@@ -50,8 +52,8 @@ TEST(Model, NothingReachesThePlatformWithoutDelivery) {
     for (ReferralState to : {ReferralState::kAcknowledged, ReferralState::kRemoved,
                              ReferralState::kRejected, ReferralState::kCannotComply,
                              ReferralState::kClarificationRequested, ReferralState::kGeoBlocked}) {
-      EXPECT_FALSE(IsTransitionAllowed(from, to)) << ReferralStateName(from) << "->"
-                                                  << ReferralStateName(to);
+      EXPECT_FALSE(IsTransitionAllowed(from, to))
+          << ReferralStateName(from) << "->" << ReferralStateName(to);
     }
   }
   EXPECT_FALSE(IsTransitionAllowed(ReferralState::kHeld, ReferralState::kDelivered));

@@ -81,9 +81,9 @@ std::string RenderNoticeJson(const Referral& r, const RenderOptions& options) {
   if (!options.callback_url.empty()) {
     json::object fb;
     fb["callback_url"] = options.callback_url;
-    fb["statuses"] = json::array{"acknowledged",   "removed",       "geo_blocked",
-                                 "rejected",       "cannot_comply", "clarification_request",
-                                 "resumed"};
+    fb["statuses"] =
+        json::array{"acknowledged",          "removed", "geo_blocked", "rejected", "cannot_comply",
+                    "clarification_request", "resumed"};
     j["feedback"] = std::move(fb);
   }
   return json::serialize(j);

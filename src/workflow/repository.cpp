@@ -45,7 +45,8 @@ Status MemoryReferralRepository::PutReferral(const Referral& r) {
 
 Result<Referral> MemoryReferralRepository::GetReferral(int64_t id) {
   auto it = referrals_.find(id);
-  if (it == referrals_.end()) return Status::NotFound("referral " + std::to_string(id) + " not found");
+  if (it == referrals_.end())
+    return Status::NotFound("referral " + std::to_string(id) + " not found");
   return it->second;
 }
 

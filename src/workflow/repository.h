@@ -53,8 +53,7 @@ class MemoryReferralRepository final : public ReferralRepository {
   Status PutReferral(const Referral& r) override;
   Result<Referral> GetReferral(int64_t id) override;
   Status ForEachReferral(const std::function<bool(const Referral&)>& fn) override;
-  Result<std::vector<int64_t>> FindOpenReferrals(std::string_view platform_id,
-                                                 std::string_view url,
+  Result<std::vector<int64_t>> FindOpenReferrals(std::string_view platform_id, std::string_view url,
                                                  std::string_view sha256) override;
   Result<int64_t> NextHoldId() override { return ++last_hold_id_; }
   Status PutHold(const Hold& h) override;

@@ -82,7 +82,11 @@ std::string ItemsJson(const Referral& r) {
 
 ReferralService::ReferralService(ReferralRepository* repo, AuditSink* audit, const Clock* clock,
                                  HoldNotifier* notifier, ServiceOptions options)
-    : repo_(repo), audit_(audit), clock_(clock), notifier_(notifier), options_(std::move(options)) {}
+    : repo_(repo),
+      audit_(audit),
+      clock_(clock),
+      notifier_(notifier),
+      options_(std::move(options)) {}
 
 Status ReferralService::Audit(std::string_view actor, std::string_view action,
                               std::string_view target, std::string_view before,
@@ -108,8 +112,7 @@ Status ReferralService::Transition(Referral& r, ReferralState to, std::string_vi
   if (!IsTransitionAllowed(r.state, to)) {
     return Status::FailedPrecondition("referral " + std::to_string(r.id) + " is " +
                                       std::string(ReferralStateName(r.state)) +
-                                      " and cannot become " +
-                                      std::string(ReferralStateName(to)));
+                                      " and cannot become " + std::string(ReferralStateName(to)));
   }
   const ReferralState from = r.state;
   const int64_t now = clock_->NowMs();
@@ -129,9 +132,7 @@ std::vector<const Hold*> ReferralService::MatchingHolds(const std::vector<Hold>&
     if (!h.ActiveAt(now)) continue;
     bool hit = false;
     switch (h.kind) {
-      case HoldKind::kUrl:
-        hit = !item.url.empty() && h.value == item.url;
-        break;
+      case HoldKind::kUrl: hit = !item.url.empty() && h.value == item.url; break;
       case HoldKind::kAccount:
         hit = !item.account.empty() && h.value == item.account &&
               (h.platform_id.empty() || h.platform_id == platform);
@@ -327,7 +328,8 @@ Result<ReferOutcome> ReferralService::Refer(const ReferRequest& req) {
             o.issuing_member_state = t.issuing_member_state;
             o.authority_contact = t.authority_contact;
             o.reference = t.reference;
-            if (t.addressee) std::tie(o.addressee, o.addressee_contact_point) = t.addressee(platform);
+            if (t.addressee)
+              std::tie(o.addressee, o.addressee_contact_point) = t.addressee(platform);
             o.issued_ms = now;
             for (const auto& it : n.items) o.urls.push_back(it.url);
             o.grounds = t.grounds;
@@ -359,14 +361,14 @@ Result<ReferOutcome> ReferralService::Refer(const ReferRequest& req) {
     json::object d;
     d["org"] = req.org;
     d["items"] = r.items.size();
-    VIGIL_RETURN_IF_ERROR(Audit(req.actor, "referral.merge", Target(id), "", "",
-                                json::serialize(d)));
+    VIGIL_RETURN_IF_ERROR(
+        Audit(req.actor, "referral.merge", Target(id), "", "", json::serialize(d)));
   }
   for (const HoldHit& h : hits) {
     json::object d;
     d["referral"] = h.referral_id;
-    VIGIL_RETURN_IF_ERROR(Audit(req.actor, "hold.hit", "hold:" + std::to_string(h.hold_id), "",
-                                "", json::serialize(d)));
+    VIGIL_RETURN_IF_ERROR(Audit(req.actor, "hold.hit", "hold:" + std::to_string(h.hold_id), "", "",
+                                json::serialize(d)));
     if (notifier_ != nullptr) notifier_->OnHoldHit(h);
   }
   return out;
@@ -431,8 +433,7 @@ Result<Hold> ReferralService::PlaceHold(std::string_view actor, const Hold& hold
   return h;
 }
 
-Status ReferralService::ReleaseHold(std::string_view actor, std::string_view org,
-                                    int64_t hold_id) {
+Status ReferralService::ReleaseHold(std::string_view actor, std::string_view org, int64_t hold_id) {
   std::lock_guard<std::mutex> lock(mu_);
   auto got = repo_->GetHold(hold_id);
   // Another organisation's hold is reported as absent: its existence is not theirs to know.
@@ -440,7 +441,8 @@ Status ReferralService::ReleaseHold(std::string_view actor, std::string_view org
     return Status::NotFound("hold " + std::to_string(hold_id) + " not found");
   }
   Hold h = std::move(got).value();
-  if (h.released_ms != 0) return Status::FailedPrecondition("hold " + std::to_string(hold_id) + " is already released");
+  if (h.released_ms != 0)
+    return Status::FailedPrecondition("hold " + std::to_string(hold_id) + " is already released");
   const int64_t now = clock_->NowMs();
   h.released_ms = now;
   VIGIL_RETURN_IF_ERROR(repo_->PutHold(h));
@@ -662,9 +664,7 @@ Status ReferralService::ApplyFeedback(std::string_view actor, std::string_view p
   ReferralState to = r.state;
   std::string note(FeedbackKindName(f.kind));
   switch (f.kind) {
-    case FeedbackKind::kAcknowledged:
-      to = ReferralState::kAcknowledged;
-      break;
+    case FeedbackKind::kAcknowledged: to = ReferralState::kAcknowledged; break;
     case FeedbackKind::kRemoved: {
       for (const std::string& u : f.urls) {
         auto it = std::find_if(r.items.begin(), r.items.end(),
@@ -717,8 +717,9 @@ Status ReferralService::ApplyFeedback(std::string_view actor, std::string_view p
       r.cannot_comply = f.cannot_comply_reason;
       r.last_reason = f.reason;
       d["cannot_comply_reason"] = CannotComplyReasonName(*f.cannot_comply_reason);
-      const bool impossibility = *f.cannot_comply_reason == CannotComplyReason::kForceMajeure ||
-                                 *f.cannot_comply_reason == CannotComplyReason::kDeFactoImpossibility;
+      const bool impossibility =
+          *f.cannot_comply_reason == CannotComplyReason::kForceMajeure ||
+          *f.cannot_comply_reason == CannotComplyReason::kDeFactoImpossibility;
       OpenNewPause(r.order, impossibility ? PauseKind::kForceMajeure : PauseKind::kClarification,
                    CannotComplyReasonName(*f.cannot_comply_reason), now);
       break;
@@ -745,10 +746,9 @@ Status ReferralService::ApplyFeedback(std::string_view actor, std::string_view p
       return Status::OK();
     }
     if (!IsWithPlatform(r.state)) {
-      return Status::FailedPrecondition("referral " + std::to_string(r.id) + " is " +
-                                        std::string(ReferralStateName(r.state)) +
-                                        " and takes no '" + std::string(FeedbackKindName(f.kind)) +
-                                        "' feedback");
+      return Status::FailedPrecondition(
+          "referral " + std::to_string(r.id) + " is " + std::string(ReferralStateName(r.state)) +
+          " and takes no '" + std::string(FeedbackKindName(f.kind)) + "' feedback");
     }
     VIGIL_RETURN_IF_ERROR(Save(r));
     return Audit(actor, "referral.feedback", Target(r.id), ReferralStateName(r.state),
@@ -757,8 +757,8 @@ Status ReferralService::ApplyFeedback(std::string_view actor, std::string_view p
   return Transition(r, to, actor, note, json::serialize(d));
 }
 
-Status ReferralService::Withdraw(std::string_view actor, std::string_view org,
-                                 int64_t referral_id, std::string_view reason) {
+Status ReferralService::Withdraw(std::string_view actor, std::string_view org, int64_t referral_id,
+                                 std::string_view reason) {
   std::lock_guard<std::mutex> lock(mu_);
   VIGIL_RETURN_IF_ERROR(CheckText("reason", reason));
   auto got = repo_->GetReferral(referral_id);
@@ -829,10 +829,11 @@ Result<RecheckSummary> ReferralService::RunDueRechecks(UrlProber& prober, size_t
     } else {
       rec.http_status = probe->http_status;
       // 451: unavailable for legal reasons, i.e. blocked where we look from.
-      if (probe->http_status == 404 || probe->http_status == 410 ||
-          probe->http_status == 451 || probe->removal_page) {
+      if (probe->http_status == 404 || probe->http_status == 410 || probe->http_status == 451 ||
+          probe->removal_page) {
         rec.outcome = UrlStatus::kGone;
-        rec.detail = probe->removal_page ? "removal page" : "http " + std::to_string(probe->http_status);
+        rec.detail =
+            probe->removal_page ? "removal page" : "http " + std::to_string(probe->http_status);
         ++sum.gone;
       } else if (probe->http_status >= 200 && probe->http_status < 400) {
         rec.outcome = UrlStatus::kLive;

@@ -223,8 +223,9 @@ class ReferralService {
   Status Audit(std::string_view actor, std::string_view action, std::string_view target,
                std::string_view before, std::string_view after, std::string_view details);
   Status Save(Referral& r);
-  std::vector<const Hold*> MatchingHolds(const std::vector<Hold>& holds, const std::string& platform,
-                                         const ReferralItem& item, int64_t now) const;
+  std::vector<const Hold*> MatchingHolds(const std::vector<Hold>& holds,
+                                         const std::string& platform, const ReferralItem& item,
+                                         int64_t now) const;
   void ScheduleChecks(Referral& r, int64_t now);
 
   std::mutex mu_;

@@ -95,7 +95,8 @@ class ServiceTest : public ::testing::Test {
     f.referral_id = id;
     f.kind = kind;
     if (kind == FeedbackKind::kRejected) f.reason = "not in breach";
-    if (kind == FeedbackKind::kCannotComply) f.cannot_comply_reason = CannotComplyReason::kForceMajeure;
+    if (kind == FeedbackKind::kCannotComply)
+      f.cannot_comply_reason = CannotComplyReason::kForceMajeure;
     return service_.ApplyFeedback("platform:" + platform, platform, f);
   }
 
@@ -113,10 +114,10 @@ class ServiceTest : public ::testing::Test {
 };
 
 TEST_F(ServiceTest, GroupsItemsPerPlatform) {
-  auto out = service_.Refer(Request("org-a", LegalRoute::kVoluntary,
-                                    {Item("https://v.example/1", "videohost"),
-                                     Item("https://f.example/a", "filehost"),
-                                     Item("https://v.example/2", "videohost")}));
+  auto out = service_.Refer(
+      Request("org-a", LegalRoute::kVoluntary,
+              {Item("https://v.example/1", "videohost"), Item("https://f.example/a", "filehost"),
+               Item("https://v.example/2", "videohost")}));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->created.size(), 2u);
   EXPECT_EQ(out->items_new, 3);
@@ -141,10 +142,12 @@ TEST_F(ServiceTest, RejectsBadRequests) {
                 .status()
                 .code(),
             StatusCode::kInvalidArgument);
-  auto no_order = Request("org-a", LegalRoute::kTcoRemovalOrder, {Item("https://v/1", "videohost")});
+  auto no_order =
+      Request("org-a", LegalRoute::kTcoRemovalOrder, {Item("https://v/1", "videohost")});
   no_order.order.reset();
   EXPECT_EQ(service_.Refer(no_order).status().code(), StatusCode::kInvalidArgument);
-  auto no_grounds = Request("org-a", LegalRoute::kTcoRemovalOrder, {Item("https://v/1", "videohost")});
+  auto no_grounds =
+      Request("org-a", LegalRoute::kTcoRemovalOrder, {Item("https://v/1", "videohost")});
   no_grounds.order->grounds.clear();
   EXPECT_EQ(service_.Refer(no_grounds).status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(service_.List({})->empty());
@@ -152,9 +155,11 @@ TEST_F(ServiceTest, RejectsBadRequests) {
 }
 
 TEST_F(ServiceTest, SameUrlFromTwoAgenciesIsOneNoticeNamingBoth) {
-  auto a = service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}));
+  auto a =
+      service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}));
   ASSERT_TRUE(a.ok());
-  auto b = service_.Refer(Request("org-b", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}));
+  auto b =
+      service_.Refer(Request("org-b", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}));
   ASSERT_TRUE(b.ok());
   EXPECT_TRUE(b->created.empty());
   ASSERT_EQ(b->merged.size(), 1u);
@@ -167,7 +172,8 @@ TEST_F(ServiceTest, SameUrlFromTwoAgenciesIsOneNoticeNamingBoth) {
   EXPECT_EQ(CountAudit("referral.merge"), 1);
   // Once delivered, a third agency's referral of the same URL is recorded, not re-sent.
   DeliverOne(a->created[0]);
-  auto c = service_.Refer(Request("org-c", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}));
+  auto c =
+      service_.Refer(Request("org-c", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}));
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(c->created.empty());
   EXPECT_EQ(service_.Get(a->created[0])->organisations.size(), 3u);
@@ -194,7 +200,8 @@ TEST_F(ServiceTest, SameContentElsewhereJoinsAPendingNotice) {
 TEST_F(ServiceTest, DifferentRoutesAreNotMerged) {
   ASSERT_TRUE(service_.RecordPriorNotice("user:admin", "videohost", 0).ok());
   clock_.Advance(13 * kMsPerHour);
-  auto a = service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}));
+  auto a =
+      service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}));
   auto b = service_.Refer(
       Request("org-b", LegalRoute::kTcoRemovalOrder, {Item("https://v/1", "videohost")}));
   ASSERT_TRUE(b.ok()) << b.status().ToString();
@@ -203,8 +210,9 @@ TEST_F(ServiceTest, DifferentRoutesAreNotMerged) {
 }
 
 TEST_F(ServiceTest, DuplicateUrlsInOneRequestAreReferredOnce) {
-  auto a = service_.Refer(Request("org-a", LegalRoute::kVoluntary,
-                                  {Item("https://v/1", "videohost"), Item("https://v/1", "videohost")}));
+  auto a =
+      service_.Refer(Request("org-a", LegalRoute::kVoluntary,
+                             {Item("https://v/1", "videohost"), Item("https://v/1", "videohost")}));
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(service_.Get(a->created[0])->items.size(), 1u);
 }
@@ -227,7 +235,8 @@ TEST_F(ServiceTest, FirstTcoOrderNeedsTwelveHoursNotice) {
   EXPECT_EQ(r->order->addressee, "videohost Ltd");
   EXPECT_EQ(r->order->issued_ms, clock_.NowMs());
   // The second order to the platform needs no notice.
-  auto second = service_.Refer(Request("org-a", LegalRoute::kTcoRemovalOrder, {Item("https://v/2", "videohost")}));
+  auto second = service_.Refer(
+      Request("org-a", LegalRoute::kTcoRemovalOrder, {Item("https://v/2", "videohost")}));
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(service_.Get(second->created[0])->order->first_order_to_platform);
 }
@@ -289,7 +298,8 @@ TEST_F(ServiceTest, TcoClockRunsFromReceiptAndPausesOnClarification) {
   EXPECT_TRUE(service_.FlagOverdue("system")->empty());
 
   // Only an organisation named on the referral may answer.
-  EXPECT_EQ(service_.ProvideClarification("user:x", "org-x", id, "n/a").code(), StatusCode::kNotFound);
+  EXPECT_EQ(service_.ProvideClarification("user:x", "org-x", id, "n/a").code(),
+            StatusCode::kNotFound);
   ASSERT_TRUE(service_.ProvideClarification("user:a", "org-a", id, "channel-1").ok());
   EXPECT_EQ(service_.Get(id)->state, ReferralState::kAcknowledged);
   const int64_t resumed = clock_.NowMs();
@@ -353,8 +363,9 @@ TEST_F(ServiceTest, PauseRemainingPolicy) {
 }
 
 TEST_F(ServiceTest, StateMachineRefusesIllegalFeedback) {
-  int64_t id = service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}))
-                   ->created[0];
+  int64_t id =
+      service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}))
+          ->created[0];
   // Nothing was sent yet: no feedback can apply.
   EXPECT_EQ(Feed(id, FeedbackKind::kAcknowledged).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(Feed(id, FeedbackKind::kRemoved).code(), StatusCode::kFailedPrecondition);
@@ -379,8 +390,9 @@ TEST_F(ServiceTest, StateMachineRefusesIllegalFeedback) {
 }
 
 TEST_F(ServiceTest, EveryStateChangeIsAudited) {
-  int64_t id = service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}))
-                   ->created[0];
+  int64_t id =
+      service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}))
+          ->created[0];
   DeliverOne(id);
   ASSERT_TRUE(Feed(id, FeedbackKind::kAcknowledged).ok());
   ASSERT_TRUE(Feed(id, FeedbackKind::kGeoBlocked).ok());
@@ -402,9 +414,11 @@ TEST_F(ServiceTest, EveryStateChangeIsAudited) {
 }
 
 TEST_F(ServiceTest, PartialRemoval) {
-  int64_t id = service_.Refer(Request("org-a", LegalRoute::kVoluntary,
-                                      {Item("https://v/1", "videohost"), Item("https://v/2", "videohost")}))
-                   ->created[0];
+  int64_t id =
+      service_
+          .Refer(Request("org-a", LegalRoute::kVoluntary,
+                         {Item("https://v/1", "videohost"), Item("https://v/2", "videohost")}))
+          ->created[0];
   DeliverOne(id);
   Feedback f;
   f.referral_id = id;
@@ -421,8 +435,9 @@ TEST_F(ServiceTest, PartialRemoval) {
 }
 
 TEST_F(ServiceTest, DeliveryFailureAndRetry) {
-  int64_t id = service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}))
-                   ->created[0];
+  int64_t id =
+      service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}))
+          ->created[0];
   EXPECT_EQ(service_.RetryDelivery("user:op", id).code(), StatusCode::kFailedPrecondition);
   ASSERT_TRUE(service_.RecordDeliveryFailure("system:dispatcher", id, "503 x5").ok());
   EXPECT_TRUE(service_.PendingDeliveries(0)->empty());
@@ -434,8 +449,9 @@ TEST_F(ServiceTest, DeliveryFailureAndRetry) {
 }
 
 TEST_F(ServiceTest, PullApiDeliversOnce) {
-  (void)service_.Refer(Request("org-a", LegalRoute::kVoluntary,
-                         {Item("https://v/1", "videohost"), Item("https://f/1", "filehost")}));
+  (void)service_.Refer(
+      Request("org-a", LegalRoute::kVoluntary,
+              {Item("https://v/1", "videohost"), Item("https://f/1", "filehost")}));
   auto pulled = service_.PullForPlatform("videohost", "account:trust-and-safety", 10);
   ASSERT_TRUE(pulled.ok());
   ASSERT_EQ(pulled->size(), 1u);
@@ -453,8 +469,9 @@ TEST_F(ServiceTest, HoldBlocksReferralAndTellsOnlyTheHolder) {
   h.note = "operation nightjar";
   auto placed = service_.PlaceHold("user:inv", h);
   ASSERT_TRUE(placed.ok());
-  auto out = service_.Refer(Request("org-a", LegalRoute::kVoluntary,
-                                    {Item("https://v/1", "videohost"), Item("https://v/2", "videohost")}));
+  auto out =
+      service_.Refer(Request("org-a", LegalRoute::kVoluntary,
+                             {Item("https://v/1", "videohost"), Item("https://v/2", "videohost")}));
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->items_held, 1);
   EXPECT_EQ(out->items_new, 1);
@@ -505,18 +522,20 @@ TEST_F(ServiceTest, HoldOnAccountAndHashAndExpiry) {
   hash.expires_ms = clock_.NowMs() + kMsPerHour;
   ASSERT_TRUE(service_.PlaceHold("user:inv", hash).ok());
   auto out = service_.Refer(Request("org-a", LegalRoute::kVoluntary,
-                                    {Item("https://v/1", "videohost"),          // other platform
-                                     Item("https://f/1", "filehost"),           // account hold
+                                    {Item("https://v/1", "videohost"),             // other platform
+                                     Item("https://f/1", "filehost"),              // account hold
                                      Item("https://v/3", "videohost", "ff00")}));  // hash hold
   EXPECT_EQ(out->items_held, 2);
   clock_.Advance(2 * kMsPerHour);  // the hash hold has expired
-  auto later = service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/4", "videohost", "ff00")}));
+  auto later = service_.Refer(
+      Request("org-a", LegalRoute::kVoluntary, {Item("https://v/4", "videohost", "ff00")}));
   EXPECT_EQ(later->items_held, 0);
 }
 
 TEST_F(ServiceTest, HoldPlacedLaterStopsAPendingReferral) {
-  int64_t id = service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}))
-                   ->created[0];
+  int64_t id =
+      service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}))
+          ->created[0];
   Hold h;
   h.org = "org-inv";
   h.value = "https://v/1";
@@ -526,7 +545,8 @@ TEST_F(ServiceTest, HoldPlacedLaterStopsAPendingReferral) {
   ASSERT_EQ(notifier_.hits.size(), 1u);
   EXPECT_EQ(notifier_.hits[0].referral_id, id);
   // A second agency referring the same URL joins the held referral; the holder hears again.
-  auto b = service_.Refer(Request("org-b", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}));
+  auto b =
+      service_.Refer(Request("org-b", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}));
   EXPECT_EQ(b->items_held, 1);
   EXPECT_TRUE(b->created.empty());
   EXPECT_EQ(notifier_.hits.size(), 2u);
@@ -536,7 +556,8 @@ TEST_F(ServiceTest, HoldPlacedLaterStopsAPendingReferral) {
 }
 
 TEST_F(ServiceTest, ViewForHidesOtherAgenciesDetails) {
-  auto a = service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost", "aa")}));
+  auto a = service_.Refer(
+      Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost", "aa")}));
   auto item_b = Item("https://v/2", "videohost", "aa");
   item_b.reason = "org-b internal reason";
   item_b.evidence_ref = "org-b:evidence:9";
@@ -550,9 +571,11 @@ TEST_F(ServiceTest, ViewForHidesOtherAgenciesDetails) {
 }
 
 TEST_F(ServiceTest, RechecksUntilGoneThenVerifiedRemoved) {
-  int64_t id = service_.Refer(Request("org-a", LegalRoute::kVoluntary,
-                                      {Item("https://v/1", "videohost"), Item("https://v/2", "videohost")}))
-                   ->created[0];
+  int64_t id =
+      service_
+          .Refer(Request("org-a", LegalRoute::kVoluntary,
+                         {Item("https://v/1", "videohost"), Item("https://v/2", "videohost")}))
+          ->created[0];
   ScriptedProber prober;
   prober.status = {{"https://v/1", 200}, {"https://v/2", 200}};
   EXPECT_EQ(service_.RunDueRechecks(prober, 0)->checked, 0);  // not delivered: nothing due

@@ -31,8 +31,8 @@ TcoClockState ComputeTcoClock(const RemovalOrder& order, int64_t now_ms, ResumeP
       s.remaining_ms = std::max<int64_t>(0, deadline - start);
       return s;
     }
-    deadline = policy == ResumePolicy::kRestart ? end + kTcoRemovalDeadlineMs
-                                                : deadline + (end - start);
+    deadline =
+        policy == ResumePolicy::kRestart ? end + kTcoRemovalDeadlineMs : deadline + (end - start);
   }
   s.deadline_ms = deadline;
   s.remaining_ms = std::max<int64_t>(0, deadline - t);

@@ -21,7 +21,7 @@
 
 namespace vigil::workflow {
 
-inline constexpr int64_t kTcoRemovalDeadlineMs = 1 * 60 * 60 * 1000;  // Art. 3(3)
+inline constexpr int64_t kTcoRemovalDeadlineMs = 1 * 60 * 60 * 1000;    // Art. 3(3)
 inline constexpr int64_t kTcoFirstOrderNoticeMs = 12 * 60 * 60 * 1000;  // Art. 3(2)
 
 enum class ResumePolicy { kRestart, kPauseRemaining };

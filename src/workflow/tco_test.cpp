@@ -73,12 +73,12 @@ TEST(TcoClock, PauseRemainingPolicyKeepsOnlyWhatWasLeft) {
   RemovalOrder o = Received(T0);
   o.pauses.push_back({PauseKind::kForceMajeure, T0 + 50 * kMin, T0 + 3 * kMsPerHour, "outage"});
   // 10 minutes were left at the pause.
-  TcoClockState s = ComputeTcoClock(o, T0 + 3 * kMsPerHour + 5 * kMin,
-                                    ResumePolicy::kPauseRemaining);
+  TcoClockState s =
+      ComputeTcoClock(o, T0 + 3 * kMsPerHour + 5 * kMin, ResumePolicy::kPauseRemaining);
   EXPECT_EQ(*s.deadline_ms, T0 + 3 * kMsPerHour + 10 * kMin);
   EXPECT_EQ(s.remaining_ms, 5 * kMin);
-  EXPECT_TRUE(ComputeTcoClock(o, T0 + 3 * kMsPerHour + 11 * kMin, ResumePolicy::kPauseRemaining)
-                  .overdue);
+  EXPECT_TRUE(
+      ComputeTcoClock(o, T0 + 3 * kMsPerHour + 11 * kMin, ResumePolicy::kPauseRemaining).overdue);
 }
 
 TEST(TcoClock, SeveralPausesAddUp) {
