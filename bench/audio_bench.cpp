@@ -43,8 +43,19 @@ std::vector<uint8_t> MelodyWav(uint32_t seed, double seconds) {
   };
   auto tag = [&](const char* t) { w.insert(w.end(), t, t + 4); };
   const uint32_t data = static_cast<uint32_t>(n * 4);
-  tag("RIFF"); u32(36 + data); tag("WAVE"); tag("fmt "); u32(16); u16(1); u16(2);
-  u32(kRate); u32(kRate * 4); u16(4); u16(16); tag("data"); u32(data);
+  tag("RIFF");
+  u32(36 + data);
+  tag("WAVE");
+  tag("fmt ");
+  u32(16);
+  u16(1);
+  u16(2);
+  u32(kRate);
+  u32(kRate * 4);
+  u16(4);
+  u16(16);
+  tag("data");
+  u32(data);
   double t0 = 0, dur = 0, freq = 0;
   for (size_t i = 0; i < n; ++i) {
     const double t = static_cast<double>(i) / kRate;
@@ -91,14 +102,15 @@ int main(int argc, char** argv) {
   Fingerprint("WAV (PCM)", wav, seconds, rounds);
 
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("vigil-audio-bench-" + std::to_string(getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("vigil-audio-bench-" + std::to_string(getpid()));
   fs::create_directories(dir);
   const std::string in = (dir / "in.wav").string();
   (void)vigil::WriteFileAtomic(in, wav.data(), wav.size());
   for (const char* ext : {"mp3", "m4a", "opus"}) {
     const std::string out = (dir / (std::string("out.") + ext)).string();
-    const std::string cmd = "ffmpeg -nostdin -hide_banner -loglevel error -y -i '" + in + "' '" +
-                            out + "' 2>/dev/null";
+    const std::string cmd =
+        "ffmpeg -nostdin -hide_banner -loglevel error -y -i '" + in + "' '" + out + "' 2>/dev/null";
     if (std::system(cmd.c_str()) != 0) {
       std::printf("%-28s skipped (no ffmpeg tool)\n", ext);
       continue;

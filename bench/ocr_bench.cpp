@@ -31,8 +31,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ocr: %s\n", engine.status().ToString().c_str());
     return 1;
   }
-  std::printf("%-10s %-9s %-6s %-20s %10s %10s\n", "image", "script", "via", "models",
-              "first ms", "warm ms");
+  std::printf("%-10s %-9s %-6s %-20s %10s %10s\n", "image", "script", "via", "models", "first ms",
+              "warm ms");
   std::vector<double> all;
   for (const char* lang : {"en", "fr", "de", "it", "tr", "ru", "ar", "fa", "ur"}) {
     const std::string path = dir + "/text-" + lang + ".png";
@@ -61,8 +61,7 @@ int main(int argc, char** argv) {
     }
     all.push_back(Median(t));
     std::printf("%-10s %-9s %-6s %-20s %10.0f %10.0f\n", lang, last.script.c_str(),
-                last.script_source.c_str(), last.languages.c_str(), first * 1000,
-                Median(t) * 1000);
+                last.script_source.c_str(), last.languages.c_str(), first * 1000, Median(t) * 1000);
   }
   std::printf("median warm OCR time per image: %.0f ms\n", Median(all) * 1000);
   return 0;

@@ -97,9 +97,9 @@ int RunOne(const std::string& name, const std::string& db, const std::string& fi
                  static_cast<long long>(n));
     return 1;
   }
-  std::printf("%-9s %9lld  import %7.2f s (parse %5.2f + store %6.2f)  stream %6.2f s  open %5.2f s\n",
-              name.c_str(), static_cast<long long>(n), parse_s + add_s, parse_s, add_s, stream_s,
-              open_s);
+  std::printf(
+      "%-9s %9lld  import %7.2f s (parse %5.2f + store %6.2f)  stream %6.2f s  open %5.2f s\n",
+      name.c_str(), static_cast<long long>(n), parse_s + add_s, parse_s, add_s, stream_s, open_s);
   return 0;
 }
 
@@ -117,14 +117,16 @@ int main(int argc, char** argv) {
     } else if (a == "--pg" && i + 1 < argc) {
       pg = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: store_bench [--n N] [--backend sqlite|postgres|both] [--pg CONNINFO]\n");
+      std::fprintf(stderr,
+                   "usage: store_bench [--n N] [--backend sqlite|postgres|both] [--pg CONNINFO]\n");
       return 2;
     }
   }
   std::string file = MakeFile(n);
-  std::printf("store_bench: bulk import of %lld PDQ hashes with labels (plain format, one "
-              "transaction)\n",
-              static_cast<long long>(n));
+  std::printf(
+      "store_bench: bulk import of %lld PDQ hashes with labels (plain format, one "
+      "transaction)\n",
+      static_cast<long long>(n));
   int rc = 0;
   char tmpl[] = "/tmp/vigil-bench.XXXXXX";
   std::string dir = mkdtemp(tmpl) ? tmpl : "/tmp";

@@ -27,15 +27,16 @@ double Median(std::vector<double> v) {
 
 const std::vector<std::vector<std::string>>& Vocabularies() {
   static const std::vector<std::vector<std::string>> v = {
-      {"river", "garden", "lamp", "window", "orange", "bicycle", "music", "harbor", "pencil",
-       "cloud", "market", "bridge", "kettle", "meadow", "violin", "lantern", "mountain", "bread",
-       "ticket", "library", "sunrise", "puzzle", "carpet", "forest", "Café", "Straße"},
-      {"نهر", "حديقة", "مِصْبَاح", "نافذة", "برتقال", "دراجة", "موسيقى", "ميناء", "قلم",
-       "سحابة", "سوق", "جسر", "إبريق", "مرج", "كمان", "فانوس", "جبل", "خبز", "تذكرة", "مكتبة",
-       "شروق", "أحجية", "سجادة", "غابة", "مدرســة"},
-      {"река", "сад", "лампа", "окно", "апельсин", "велосипед", "музыка", "гавань", "карандаш",
-       "облако", "рынок", "мост", "чайник", "луг", "скрипка", "фонарь", "гора", "хлеб", "билет",
-       "библиотека", "рассвет", "головоломка", "ковёр", "лес"}};
+      {"river",  "garden",  "lamp",     "window", "orange", "bicycle", "music",
+       "harbor", "pencil",  "cloud",    "market", "bridge", "kettle",  "meadow",
+       "violin", "lantern", "mountain", "bread",  "ticket", "library", "sunrise",
+       "puzzle", "carpet",  "forest",   "Café",   "Straße"},
+      {"نهر",   "حديقة", "مِصْبَاح", "نافذة", "برتقال", "دراجة", "موسيقى", "ميناء", "قلم",
+       "سحابة", "سوق",   "جسر",   "إبريق", "مرج",    "كمان",  "فانوس",  "جبل",   "خبز",
+       "تذكرة", "مكتبة", "شروق",  "أحجية", "سجادة",  "غابة",  "مدرســة"},
+      {"река",     "сад",    "лампа", "окно",       "апельсин", "велосипед",   "музыка",  "гавань",
+       "карандаш", "облако", "рынок", "мост",       "чайник",   "луг",         "скрипка", "фонарь",
+       "гора",     "хлеб",   "билет", "библиотека", "рассвет",  "головоломка", "ковёр",   "лес"}};
   return v;
 }
 
@@ -78,22 +79,18 @@ int main(int argc, char** argv) {
 
   std::printf("%-40s %12s\n", "stage (single thread)", "texts/s");
   std::printf("%-40s %12.0f\n", "NormalizeText",
-              TextsPerSecond(texts, rounds, [](const std::string& t) {
-                (void)vigil::text::NormalizeText(t);
-              }));
+              TextsPerSecond(texts, rounds,
+                             [](const std::string& t) { (void)vigil::text::NormalizeText(t); }));
   std::printf("%-40s %12.0f\n", "MatchingForm (normalise + skeleton)",
-              TextsPerSecond(texts, rounds, [](const std::string& t) {
-                (void)vigil::text::MatchingForm(t);
-              }));
+              TextsPerSecond(texts, rounds,
+                             [](const std::string& t) { (void)vigil::text::MatchingForm(t); }));
   std::printf("%-40s %12.0f\n", "ComputeMinHash (on the matching form)",
-              TextsPerSecond(forms, rounds, [](const std::string& t) {
-                (void)vigil::text::ComputeMinHash(t);
-              }));
-  std::printf("%-40s %12.0f\n", "ComputeMinHashReference (plain)",
-              TextsPerSecond(std::vector<std::string>(forms.begin(), forms.begin() + n / 10),
-                             rounds, [](const std::string& t) {
-                               (void)vigil::text::ComputeMinHashReference(t);
-                             }));
+              TextsPerSecond(forms, rounds,
+                             [](const std::string& t) { (void)vigil::text::ComputeMinHash(t); }));
+  std::printf(
+      "%-40s %12.0f\n", "ComputeMinHashReference (plain)",
+      TextsPerSecond(std::vector<std::string>(forms.begin(), forms.begin() + n / 10), rounds,
+                     [](const std::string& t) { (void)vigil::text::ComputeMinHashReference(t); }));
   std::printf("%-40s %12.0f\n", "ComputeTextSignal (all + CLD2)",
               TextsPerSecond(texts, rounds, [](const std::string& t) {
                 (void)vigil::text::ComputeTextSignal(t);
@@ -113,10 +110,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "indicator list: %s\n", indicators.status().ToString().c_str());
     return 1;
   }
-  std::printf("%-40s %12.0f   (parse of the list: %.0f ms)\n", "indicators: Match, 10k keywords",
-              TextsPerSecond(texts, rounds,
-                             [&](const std::string& t) { (void)indicators->Match(t); }),
-              parse_s * 1000);
+  std::printf(
+      "%-40s %12.0f   (parse of the list: %.0f ms)\n", "indicators: Match, 10k keywords",
+      TextsPerSecond(texts, rounds, [&](const std::string& t) { (void)indicators->Match(t); }),
+      parse_s * 1000);
 
   // Index: every text plus near-duplicates; queries by LSH and by a full scan.
   vigil::text::TextIndex index;
@@ -141,12 +138,14 @@ int main(int argc, char** argv) {
     for (int q = 0; q < queries; ++q) total += index.Query(hashes[q * 7 % hashes.size()]).size();
     lsh_t.push_back(std::chrono::duration<double>(Clock::now() - t0).count() / queries);
     t0 = Clock::now();
-    for (int q = 0; q < queries; ++q) agree += index.QueryBruteForce(hashes[q * 7 % hashes.size()]).size();
+    for (int q = 0; q < queries; ++q)
+      agree += index.QueryBruteForce(hashes[q * 7 % hashes.size()]).size();
     scan_t.push_back(std::chrono::duration<double>(Clock::now() - t0).count() / queries);
   }
-  std::printf("index: %zu entries (added in %.2f s); query median %.1f us (LSH) vs %.1f us "
-              "(scan) = %.0fx; results LSH/scan %zu/%zu\n",
-              index.size(), add_s, Median(lsh_t) * 1e6, Median(scan_t) * 1e6,
-              Median(scan_t) / Median(lsh_t), total, agree);
+  std::printf(
+      "index: %zu entries (added in %.2f s); query median %.1f us (LSH) vs %.1f us "
+      "(scan) = %.0fx; results LSH/scan %zu/%zu\n",
+      index.size(), add_s, Median(lsh_t) * 1e6, Median(scan_t) * 1e6,
+      Median(scan_t) / Median(lsh_t), total, agree);
   return 0;
 }

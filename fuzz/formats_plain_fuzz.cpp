@@ -8,7 +8,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   vigil::formats::ParseOptions options;
-  options.default_type = (size & 1) ? vigil::store::SignalType::kMd5 : vigil::store::SignalType::kPdq;
+  options.default_type =
+      (size & 1) ? vigil::store::SignalType::kMd5 : vigil::store::SignalType::kPdq;
   auto parsed = vigil::formats::ParseSignals(vigil::formats::Format::kPlain,
                                              {reinterpret_cast<const char*>(data), size}, options);
   if (!parsed.ok()) return 0;

@@ -270,8 +270,7 @@ Result<AudioFingerprint> FingerprintAudio(std::span<const uint8_t> bytes,
   int err = avformat_open_input(&fmt_raw, nullptr, nullptr, &opts);
   av_dict_free(&opts);
   if (err < 0) {
-    return Status::Unsupported("not a recognised audio or video container (" + AvError(err) +
-                               ")");
+    return Status::Unsupported("not a recognised audio or video container (" + AvError(err) + ")");
   }
   std::unique_ptr<AVFormatContext, FormatCloser> fmt(fmt_raw);
   if ((err = avformat_find_stream_info(fmt.get(), nullptr)) < 0) {
@@ -350,8 +349,7 @@ Result<AudioFingerprint> FingerprintAudio(std::span<const uint8_t> bytes,
 
 Result<AudioFingerprint> FingerprintPcm(std::span<const int16_t> samples, int sample_rate) {
   if (sample_rate < 1000 || sample_rate > 384000) {
-    return Status::InvalidArgument("sample rate " + std::to_string(sample_rate) +
-                                   " out of range");
+    return Status::InvalidArgument("sample rate " + std::to_string(sample_rate) + " out of range");
   }
   Fingerprinter fp;
   VIGIL_RETURN_IF_ERROR(fp.Start(sample_rate));
@@ -367,8 +365,8 @@ Result<std::string> EncodeFingerprint(const AudioFingerprint& fp) {
   if (fp.raw.empty()) return Status::InvalidArgument("empty fingerprint");
   char* encoded = nullptr;
   int size = 0;
-  if (!chromaprint_encode_fingerprint(fp.raw.data(), static_cast<int>(fp.raw.size()),
-                                      fp.algorithm, &encoded, &size, 1) ||
+  if (!chromaprint_encode_fingerprint(fp.raw.data(), static_cast<int>(fp.raw.size()), fp.algorithm,
+                                      &encoded, &size, 1) ||
       encoded == nullptr) {
     return Status::Internal("chromaprint_encode_fingerprint failed");
   }
@@ -443,8 +441,8 @@ AudioMatch Slide(std::span<const uint32_t> a, std::span<const uint32_t> b,
   }
   // With no room to shift (both barely the minimum overlap), assume unrelated items (0.5).
   best.contrast = (count > 0 ? sum / count : 0.5) - best.bit_error_rate;
-  best.match = best.bit_error_rate <= options.max_bit_error_rate &&
-               best.contrast >= options.min_contrast;
+  best.match =
+      best.bit_error_rate <= options.max_bit_error_rate && best.contrast >= options.min_contrast;
   return best;
 }
 

@@ -119,9 +119,8 @@ class AudioTest : public ::testing::Test {
   // Runs ffmpeg: input options, the input, output options, the output.
   static bool Ffmpeg(const std::string& in_args, const std::string& in, const std::string& out_args,
                      const std::string& out) {
-    const std::string cmd = "ffmpeg -nostdin -hide_banner -loglevel error -y " + in_args +
-                            " -i '" + Path(in) + "' " + out_args + " -map_metadata -1 '" +
-                            Path(out) + "'";
+    const std::string cmd = "ffmpeg -nostdin -hide_banner -loglevel error -y " + in_args + " -i '" +
+                            Path(in) + "' " + out_args + " -map_metadata -1 '" + Path(out) + "'";
     return std::system(cmd.c_str()) == 0;
   }
 
@@ -169,8 +168,7 @@ TEST_F(AudioTest, ReencodingsAndCutsMatchDifferentRecordingsDoNot) {
   ASSERT_TRUE(Ffmpeg("", "melody1.wav", "-b:a 128k", "melody1.mp3"));
   ASSERT_TRUE(Ffmpeg("", "melody1.wav", "-b:a 96k", "melody1.m4a"));   // AAC
   ASSERT_TRUE(Ffmpeg("", "melody1.wav", "-b:a 48k", "melody1.opus"));  // Opus at 48 kHz
-  ASSERT_TRUE(Ffmpeg("", "melody1.wav", "-ac 1 -ar 22050 -b:a 32k",
-                     "melody1-mono.mp3"));
+  ASSERT_TRUE(Ffmpeg("", "melody1.wav", "-ac 1 -ar 22050 -b:a 32k", "melody1-mono.mp3"));
   // A segment from the middle, cut out of the MP3 and re-encoded again.
   ASSERT_TRUE(Ffmpeg("-ss 6.3 -t 9", "melody1.mp3", "", "melody1-cut.m4a"));
   // The melody as the soundtrack of a video.
@@ -190,13 +188,13 @@ TEST_F(AudioTest, ReencodingsAndCutsMatchDifferentRecordingsDoNot) {
   EXPECT_NEAR(cut.offset_seconds(), 6.3, 0.3);
   EXPECT_NEAR(cut.overlap_seconds(), 6.3, 1.0);
 
-  for (const auto& [x, y] : std::vector<std::pair<std::string, std::string>>{
-           {"melody1.wav", "melody2.wav"},
-           {"melody1.wav", "melody3.wav"},
-           {"melody2.wav", "melody3.wav"},
-           {"melody1.wav", "noise1.wav"},
-           {"noise1.wav", "noise2.wav"},
-           {"melody2.wav", "melody1-cut.m4a"}}) {
+  for (const auto& [x, y] :
+       std::vector<std::pair<std::string, std::string>>{{"melody1.wav", "melody2.wav"},
+                                                        {"melody1.wav", "melody3.wav"},
+                                                        {"melody2.wav", "melody3.wav"},
+                                                        {"melody1.wav", "noise1.wav"},
+                                                        {"noise1.wav", "noise2.wav"},
+                                                        {"melody2.wav", "melody1-cut.m4a"}}) {
     const auto m = Compare(x, y);
     EXPECT_FALSE(m.match) << x << " vs " << y;
     EXPECT_TRUE(m.bit_error_rate > 0.35 || m.contrast < 0.05) << x << " vs " << y;
@@ -246,8 +244,7 @@ TEST_F(AudioTest, LimitsAndBadInput) {
   EXPECT_EQ(FingerprintAudio(*bytes, small).status().code(), StatusCode::kResourceExhausted);
   AudioOptions short_limit;
   short_limit.max_duration_seconds = 5;
-  EXPECT_EQ(FingerprintAudio(*bytes, short_limit).status().code(),
-            StatusCode::kResourceExhausted);
+  EXPECT_EQ(FingerprintAudio(*bytes, short_limit).status().code(), StatusCode::kResourceExhausted);
   // Only the first 10 s fingerprinted: a prefix of the full fingerprint's length.
   AudioOptions prefix;
   prefix.fingerprint_seconds = 10;

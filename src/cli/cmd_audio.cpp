@@ -40,12 +40,14 @@ int RunFingerprint(const AudioFlags& f) {
     Result<std::string> enc = fp.ok() ? audio::EncodeFingerprint(*fp) : fp.status();
     if (!enc.ok()) {
       PrintError("audio fingerprint: " + path, enc.status());
-      std::cout << "{\"path\":" << JsonQuote(path) << ",\"error\":" << JsonQuote(enc.status().message())
-                << ",\"code\":\"" << StatusCodeName(enc.status().code()) << "\"}\n";
+      std::cout << "{\"path\":" << JsonQuote(path)
+                << ",\"error\":" << JsonQuote(enc.status().message()) << ",\"code\":\""
+                << StatusCodeName(enc.status().code()) << "\"}\n";
       rc = kExitFailure;
       continue;
     }
-    std::cout << "{\"path\":" << JsonQuote(path) << ",\"duration\":" << Fixed(fp->duration_seconds, 3)
+    std::cout << "{\"path\":" << JsonQuote(path)
+              << ",\"duration\":" << Fixed(fp->duration_seconds, 3)
               << ",\"items\":" << fp->raw.size() << ",\"fingerprint\":" << JsonQuote(*enc) << "}\n";
   }
   return rc;
@@ -98,7 +100,8 @@ void RegisterAudio(CLI::App& app, int* exit_code) {
       "Fingerprint audio or video files: one JSON line per file with the decoded duration,\n"
       "the number of fingerprint items (~0.124 s each) and Chromaprint's compressed base64\n"
       "fingerprint (or the error). Exit status 1 if any file failed.");
-  fp->add_option("files", ff->paths, "Audio or video files (WAV, MP3, AAC/M4A, Opus, FLAC, MP4, ...)")
+  fp->add_option("files", ff->paths,
+                 "Audio or video files (WAV, MP3, AAC/M4A, Opus, FLAC, MP4, ...)")
       ->required();
   AddLimitFlags(fp, *ff);
   fp->callback([ff, exit_code] { *exit_code = RunFingerprint(*ff); });
@@ -115,8 +118,9 @@ void RegisterAudio(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(0.0, 1.0));
   compare->add_option("--min-contrast", cf->match.min_contrast, "Smallest contrast (0.10)")
       ->check(CLI::Range(0.0, 1.0));
-  compare->add_option("--min-overlap", cf->match.min_overlap_items,
-                      "Smallest overlap in items of ~0.124 s (40)")
+  compare
+      ->add_option("--min-overlap", cf->match.min_overlap_items,
+                   "Smallest overlap in items of ~0.124 s (40)")
       ->check(CLI::Range(1, 1 << 24));
   AddLimitFlags(compare, *cf);
   compare->callback([cf, exit_code] { *exit_code = RunCompare(*cf); });

@@ -205,8 +205,8 @@ int RunAddRemove(const BankFlags& f, bool remove) {
     std::cout << "removed " << r->removed << " of " << f.values.size() << " from " << b->name
               << " (version " << r->version << ")\n";
   } else {
-    std::cout << "added " << r->added << ", merged " << r->merged << ", unchanged "
-              << r->unchanged << " in " << b->name << " (version " << r->version << ")\n";
+    std::cout << "added " << r->added << ", merged " << r->merged << ", unchanged " << r->unchanged
+              << " in " << b->name << " (version " << r->version << ")\n";
   }
   return kExitOk;
 }
@@ -349,8 +349,7 @@ void AddDb(CLI::App* c, BankFlags* f) {
                 "Store: a SQLite file path (default ./vigil.db, created if missing) or a "
                 "PostgreSQL connection string (postgres://..., postgresql://... or "
                 "'host=... dbname=...')");
-  c->add_option("--actor", f->actor,
-                "Who to record in the audit log (default cli:$USER)");
+  c->add_option("--actor", f->actor, "Who to record in the audit log (default cli:$USER)");
 }
 
 }  // namespace
@@ -367,9 +366,10 @@ void RegisterBank(CLI::App& app, int* exit_code) {
   auto* create = bank->add_subcommand("create", "Create an empty bank");
   create->add_option("name", f->name, "Bank name: 1-64 of A-Z a-z 0-9 . _ -")->required();
   create->add_option("--description", f->description, "What the bank holds");
-  create->add_option("--scope", f->scope,
-                     "Who may read it: private (owner only, default), organisations (owner "
-                     "and --share-with), public")
+  create
+      ->add_option("--scope", f->scope,
+                   "Who may read it: private (owner only, default), organisations (owner "
+                   "and --share-with), public")
       ->check(CLI::IsMember({"private", "organisations", "organizations", "public"}));
   create->add_option("--owner", f->owner, "Owning organisation (created if new)");
   create->add_option("--share-with", f->share_with,
@@ -398,8 +398,7 @@ void RegisterBank(CLI::App& app, int* exit_code) {
       "Add signals given on the command line (one transaction). A signal already in the\n"
       "bank is merged (labels united), never doubled.");
   add->add_option("name", f->name, "Bank name")->required();
-  add->add_option("values", f->values, "Signal values (e.g. 64-hex-digit PDQ hashes)")
-      ->required();
+  add->add_option("values", f->values, "Signal values (e.g. 64-hex-digit PDQ hashes)")->required();
   add->add_option("--type", f->type,
                   "Signal type: pdq (default), vpdq, tmk, md5, sha256, audio, text, url");
   add->add_option("--label", f->labels,
@@ -410,8 +409,7 @@ void RegisterBank(CLI::App& app, int* exit_code) {
   add->callback([f, exit_code] { *exit_code = RunAddRemove(*f, false); });
 
   auto* remove = bank->add_subcommand(
-      "remove",
-      "Remove signals (kept as tombstones, so incremental exports tell partners)");
+      "remove", "Remove signals (kept as tombstones, so incremental exports tell partners)");
   remove->add_option("name", f->name, "Bank name")->required();
   remove->add_option("values", f->values, "Signal values")->required();
   remove->add_option("--type", f->type, "Signal type (default pdq)");

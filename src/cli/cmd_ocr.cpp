@@ -28,12 +28,13 @@ int RunOcr(const OcrFlags& f) {
   int rc = kExitOk;
   for (const std::string& path : f.paths) {
     auto bytes = ReadFileBytes(path, f.max_file_bytes);
-    Result<ocr::OcrSignal> r =
-        bytes.ok() ? ocr::RecognizeToSignal(**engine, *bytes) : Result<ocr::OcrSignal>(bytes.status());
+    Result<ocr::OcrSignal> r = bytes.ok() ? ocr::RecognizeToSignal(**engine, *bytes)
+                                          : Result<ocr::OcrSignal>(bytes.status());
     if (!r.ok()) {
       PrintError("ocr: " + path, r.status());
-      std::cout << "{\"path\":" << JsonQuote(path) << ",\"error\":" << JsonQuote(r.status().message())
-                << ",\"code\":\"" << StatusCodeName(r.status().code()) << "\"}\n";
+      std::cout << "{\"path\":" << JsonQuote(path)
+                << ",\"error\":" << JsonQuote(r.status().message()) << ",\"code\":\""
+                << StatusCodeName(r.status().code()) << "\"}\n";
       rc = kExitFailure;
       continue;
     }
@@ -42,8 +43,8 @@ int RunOcr(const OcrFlags& f) {
               << ",\"script_source\":" << JsonQuote(o.script_source)
               << ",\"languages\":" << JsonQuote(o.languages)
               << ",\"confidence\":" << o.mean_confidence << ",\"rotation\":" << o.rotation_degrees
-              << ",\"text\":" << JsonQuote(o.text) << ",\"signal\":" << text::TextSignalJson(r->text)
-              << "}\n";
+              << ",\"text\":" << JsonQuote(o.text)
+              << ",\"signal\":" << text::TextSignalJson(r->text) << "}\n";
   }
   return rc;
 }

@@ -163,8 +163,8 @@ int RunMatch(const TextFlags& f) {
     PrintError("text match", bytes.status());
     return kExitFailure;
   }
-  auto list = text::IndicatorList::Parse(std::string_view(
-      reinterpret_cast<const char*>(bytes->data()), bytes->size()));
+  auto list = text::IndicatorList::Parse(
+      std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
   if (!list.ok()) {
     PrintError("text match: " + f.indicators, list.status());
     return kExitFailure;

@@ -207,9 +207,8 @@ Result<std::string> NormalizeHostName(std::string_view raw) {
   std::string host = PercentDecode(raw);
   if (host.empty()) return Status::InvalidArgument("empty host");
   // libidn2 reads C strings: a NUL would silently cut the host short.
-  if (std::any_of(host.begin(), host.end(), [](char c) {
-        return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
-      })) {
+  if (std::any_of(host.begin(), host.end(),
+                  [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; })) {
     return Status::InvalidArgument("host has a control character or space");
   }
   bool ascii = std::all_of(host.begin(), host.end(),

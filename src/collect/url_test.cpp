@@ -78,6 +78,26 @@ TEST(Url, RefusesWhatIsNotAWebLink) {
   EXPECT_EQ(CanonicalizeUrl(std::string(9000, 'a')).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(Url, CanonicalFormIsAFixedPoint) {
+  // Inputs the fuzzer found: a trailing dot left by dropping one of several, and a NUL
+  // that cut the host short inside libidn2.
+  EXPECT_EQ(CanonicalizeUrl("hT.../hT").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(CanonicalizeUrl(std::string("http://a@\0\0\xD7x/", 14)).status().code(),
+            StatusCode::kInvalidArgument);
+  for (const char* raw :
+       {"HTTP://Example.COM:80/a/./b/../%7e?utm_source=x&b=1#f", "example.org:8080",
+        "https://B\xC3\xBC"
+        "cher.example./caf\xC3\xA9?fbclid=1&&x",
+        "http://0x7f.1/%2F/..", "https://e.example/a%zz?q=%41%2f", "http://[::FFFF:1.2.3.4]/",
+        "www.example.org/x y"}) {
+    auto once = CanonicalizeUrl(raw);
+    ASSERT_TRUE(once.ok()) << raw << ": " << once.status().ToString();
+    auto twice = CanonicalizeUrl(once->url);
+    ASSERT_TRUE(twice.ok()) << once->url;
+    EXPECT_EQ(twice->url, once->url) << raw;
+  }
+}
+
 TEST(Url, RegistrableDomainByPublicSuffixList) {
   EXPECT_EQ(CanonicalizeUrl("https://a.b.example.co.uk/")->registrable_domain, "example.co.uk");
   EXPECT_EQ(CanonicalizeUrl("https://www.example.com/")->registrable_domain, "example.com");

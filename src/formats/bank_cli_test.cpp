@@ -31,8 +31,7 @@ class BankCli : public ::testing::TestWithParam<Backend> {
   void TearDown() override { fs::remove_all(dir_); }
 
   CliRun Vigil(const std::string& args) {
-    std::string cmd = std::string(VIGIL_BINARY_DIR) + "/vigil " + args + " --db '" + db_ +
-                      "' 2>&1";
+    std::string cmd = std::string(VIGIL_BINARY_DIR) + "/vigil " + args + " --db '" + db_ + "' 2>&1";
     CliRun r;
     FILE* p = ::popen(cmd.c_str(), "r");
     if (!p) return r;

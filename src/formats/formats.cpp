@@ -2,7 +2,6 @@
 #include "formats/formats.h"
 
 #include <boost/json.hpp>
-
 #include <ctime>
 
 #include "formats/internal.h"
@@ -236,8 +235,8 @@ Result<Parsed> ParseTeCsv(std::string_view data, const ParseOptions& o) {
         "not a threatexchange CSV: the first line must be a header naming at least "
         "signal_type and signal_str (as `threatexchange dataset -P --csv` writes)");
   }
-  const size_t need = static_cast<size_t>(std::max({col_collab, col_type, col_value,
-                                                    col_category, col_tags})) + 1;
+  const size_t need =
+      static_cast<size_t>(std::max({col_collab, col_type, col_value, col_category, col_tags})) + 1;
   while (NextCsvRecord(data, line_no, fields, line, error)) {
     if (fields.size() == 1 && TrimView(fields[0]).empty()) continue;
     if (!error.empty()) {
@@ -245,8 +244,9 @@ Result<Parsed> ParseTeCsv(std::string_view data, const ParseOptions& o) {
       continue;
     }
     if (fields.size() < need) {
-      AddIssue(p, line, "expected " + std::to_string(need) + " columns, found " +
-                            std::to_string(fields.size()));
+      AddIssue(
+          p, line,
+          "expected " + std::to_string(need) + " columns, found " + std::to_string(fields.size()));
       continue;
     }
     if (col_category >= 0 && TrimView(fields[col_category]) == "FALSE_POSITIVE") {
@@ -274,8 +274,9 @@ Result<Parsed> ParseTeCsv(std::string_view data, const ParseOptions& o) {
     }
     std::string collab = col_collab >= 0 ? std::string(TrimView(fields[col_collab])) : "";
     r.signal.source_exchange =
-        !o.source_exchange.empty() ? o.source_exchange
-                                   : (collab.empty() ? "threatexchange" : "threatexchange:" + collab);
+        !o.source_exchange.empty()
+            ? o.source_exchange
+            : (collab.empty() ? "threatexchange" : "threatexchange:" + collab);
     Status s = CheckSignal(r.signal);
     if (!s.ok()) {
       AddIssue(p, line, s.message());
@@ -287,8 +288,7 @@ Result<Parsed> ParseTeCsv(std::string_view data, const ParseOptions& o) {
 }
 
 // Adds one record per (type, value) member of `obj` whose key is a signal type name.
-void HmaSignals(const json::object& obj, int64_t n, const ParseOptions& o, Parsed& p,
-                bool& any) {
+void HmaSignals(const json::object& obj, int64_t n, const ParseOptions& o, Parsed& p, bool& any) {
   for (const auto& kv : obj) {
     std::string_view key(kv.key().data(), kv.key().size());
     if (key == "id" || key == "metadata" || key == "signals" || key == "bank") continue;

@@ -26,8 +26,7 @@ Parsed MustParse(Format f, std::string_view data, ParseOptions o = {}) {
 
 TEST(Plain, ParsesValuesAndLabelsAndReportsBadLines) {
   std::string data = "# synthetic test list\n" + kPdqA + "\n\n" + kPdqB +
-                     ",Behaviour:Threat, severity:crisis\r\n" + "nothex\n" + kPdqA +
-                     ",bad label\n";
+                     ",Behaviour:Threat, severity:crisis\r\n" + "nothex\n" + kPdqA + ",bad label\n";
   Parsed p = MustParse(Format::kPlain, data);
   ASSERT_EQ(p.records.size(), 2u);
   EXPECT_EQ(p.records[0].line, 2);
@@ -47,11 +46,17 @@ TEST(Plain, ParsesValuesAndLabelsAndReportsBadLines) {
 TEST(TeCsv, ReadsThreatExchangeDatasetCsv) {
   std::string data =
       "collab,signal_type,signal_str,category,tags\r\n"
-      "Sample Collab,pdq," + kPdqA + ",TRUE_POSITIVE,behaviour:threat content:image\r\n"
-      "Sample Collab,video_md5," + std::string(32, 'b') + ",TRUE_POSITIVE,\r\n"
+      "Sample Collab,pdq," +
+      kPdqA +
+      ",TRUE_POSITIVE,behaviour:threat content:image\r\n"
+      "Sample Collab,video_md5," +
+      std::string(32, 'b') +
+      ",TRUE_POSITIVE,\r\n"
       "Sample Collab,url,\"https://example.org/a,b\",TRUE_POSITIVE,\r\n"
       "Sample Collab,raw_text,\"synthetic \"\"quoted\"\" text\",TRUE_POSITIVE,\r\n"
-      "Sample Collab,pdq," + kPdqB + ",FALSE_POSITIVE,\r\n"
+      "Sample Collab,pdq," +
+      kPdqB +
+      ",FALSE_POSITIVE,\r\n"
       "Sample Collab,trend_query,x,TRUE_POSITIVE,\r\n"
       "short,row\r\n";
   Parsed p = MustParse(Format::kTeCsv, data);
@@ -70,9 +75,9 @@ TEST(TeCsv, ReadsThreatExchangeDatasetCsv) {
 }
 
 TEST(Hma, ReadsRequestAndResponseShapes) {
-  std::string data = "{\"pdq\": \"" + kPdqA + "\"}\n" +
-                     "{\"id\": 7, \"signals\": {\"pdq\": \"" + kPdqB + "\", \"video_md5\": \"" +
-                     std::string(32, 'd') + "\"}}\n" + "not json\n" + "{\"pdq\": 5}\n{}\n";
+  std::string data = "{\"pdq\": \"" + kPdqA + "\"}\n" + "{\"id\": 7, \"signals\": {\"pdq\": \"" +
+                     kPdqB + "\", \"video_md5\": \"" + std::string(32, 'd') + "\"}}\n" +
+                     "not json\n" + "{\"pdq\": 5}\n{}\n";
   Parsed p = MustParse(Format::kHma, data);
   ASSERT_EQ(p.records.size(), 3u);
   EXPECT_EQ(p.records[2].signal.type, SignalType::kMd5);
@@ -104,7 +109,8 @@ std::vector<store::Signal> Sample() {
           MakeSignal(SignalType::kVpdq, "vpdq-serialisation-0001")};
 }
 
-std::string Export(Format f, const std::vector<store::Signal>& signals, int64_t* omitted = nullptr) {
+std::string Export(Format f, const std::vector<store::Signal>& signals,
+                   int64_t* omitted = nullptr) {
   std::ostringstream out;
   ExportInfo info;
   info.bank_name = "synthetic-bank";
@@ -124,9 +130,10 @@ TEST(RoundTrip, EveryFormat) {
     SCOPED_TRACE(std::string(FormatName(f)));
     auto signals = Sample();
     if (f == Format::kPlain) {
-      signals.erase(std::remove_if(signals.begin(), signals.end(),
-                                   [](const store::Signal& s) { return s.type != SignalType::kPdq; }),
-                    signals.end());
+      signals.erase(
+          std::remove_if(signals.begin(), signals.end(),
+                         [](const store::Signal& s) { return s.type != SignalType::kPdq; }),
+          signals.end());
     }
     int64_t omitted = 0;
     std::string text = Export(f, signals, &omitted);
@@ -154,7 +161,8 @@ TEST(RoundTrip, EveryFormat) {
 }
 
 std::string TempFile(const std::string& name, const std::string& content) {
-  auto dir = std::filesystem::temp_directory_path() / ("vigil-formats-test-" + std::to_string(getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("vigil-formats-test-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::string path = (dir / name).string();
   std::ofstream(path, std::ios::binary) << content;
@@ -163,8 +171,7 @@ std::string TempFile(const std::string& name, const std::string& content) {
 
 int ValidateStix(const std::string& path) {
   std::string cmd = std::string(VIGIL_PYTHON3) + " " + VIGIL_SOURCE_DIR +
-                    "/src/formats/stix_validate.py " + VIGIL_TESTDATA_DIR + "/stix/schemas " +
-                    path;
+                    "/src/formats/stix_validate.py " + VIGIL_TESTDATA_DIR + "/stix/schemas " + path;
   int rc = std::system(cmd.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
@@ -238,9 +245,9 @@ TEST(Stix, IncrementalExportFromAStore) {
 }
 
 TEST(Jsonl, ReportsBadLines) {
-  Parsed p = MustParse(Format::kJsonl,
-                       "{\"type\":\"pdq\",\"value\":\"" + kPdqA + "\"}\n{\"type\":\"nope\"}\n[1]\n" +
-                           "{\"type\":\"pdq\",\"value\":\"" + kPdqA + "\",\"labels\":\"x\"}\n");
+  Parsed p = MustParse(
+      Format::kJsonl, "{\"type\":\"pdq\",\"value\":\"" + kPdqA + "\"}\n{\"type\":\"nope\"}\n[1]\n" +
+                          "{\"type\":\"pdq\",\"value\":\"" + kPdqA + "\",\"labels\":\"x\"}\n");
   EXPECT_EQ(p.records.size(), 1u);
   ASSERT_EQ(p.issues.size(), 3u);
   EXPECT_EQ(p.issues[2].line, 4);

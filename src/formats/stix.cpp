@@ -65,11 +65,10 @@ class StixWriter final : public SignalWriter {
       : info_(info), out_(out), tlp_(tlp) {
     identity_id_ = "identity--" + store::UuidV5(kVigilNamespace, "identity:" + info.producer);
     std::string bundle_id =
-        "bundle--" + store::UuidV5(kVigilNamespace,
-                                   "bundle:" + info.bank_name + ":" +
-                                       std::to_string(info.since_version) + ":" +
-                                       std::to_string(info.bank_version) + ":" +
-                                       std::to_string(info.now_ms));
+        "bundle--" +
+        store::UuidV5(kVigilNamespace,
+                      "bundle:" + info.bank_name + ":" + std::to_string(info.since_version) + ":" +
+                          std::to_string(info.bank_version) + ":" + std::to_string(info.now_ms));
     out_ << "{\"type\":\"bundle\",\"id\":\"" << bundle_id << "\",\"objects\":[\n";
     json::object identity{{"type", "identity"},
                           {"spec_version", "2.1"},
@@ -95,15 +94,15 @@ class StixWriter final : public SignalWriter {
     json::object ind;
     ind["type"] = "indicator";
     ind["spec_version"] = "2.1";
-    ind["id"] = "indicator--" + store::UuidV5(kVigilNamespace,
-                                              "signal:" + info_.bank_name + ":" +
-                                                  std::string(store::SignalTypeName(s.type)) +
-                                                  ":" + s.value);
+    ind["id"] = "indicator--" +
+                store::UuidV5(kVigilNamespace, "signal:" + info_.bank_name + ":" +
+                                                   std::string(store::SignalTypeName(s.type)) +
+                                                   ":" + s.value);
     ind["created_by_ref"] = identity_id_;
     ind["created"] = created;
     ind["modified"] = modified;
-    ind["name"] = std::string(store::SignalTypeName(s.type)) + " signal from bank " +
-                  info_.bank_name;
+    ind["name"] =
+        std::string(store::SignalTypeName(s.type)) + " signal from bank " + info_.bank_name;
     ind["indicator_types"] = json::array{"malicious-activity"};
     ind["pattern"] = Pattern(s);
     ind["pattern_type"] = "stix";
@@ -127,20 +126,20 @@ class StixWriter final : public SignalWriter {
     if (s.live()) {
       if (const char* key = HashKey(s.type)) {
         json::object hashes{{key, s.value}};
-        json::object file{{"type", "file"},
-                          {"spec_version", "2.1"},
-                          {"id", "file--" + store::UuidV5(kStixScoNamespace,
-                                                          json::serialize(json::object{
-                                                              {"hashes", hashes}}))},
-                          {"hashes", hashes}};
+        json::object file{
+            {"type", "file"},
+            {"spec_version", "2.1"},
+            {"id", "file--" + store::UuidV5(kStixScoNamespace,
+                                            json::serialize(json::object{{"hashes", hashes}}))},
+            {"hashes", hashes}};
         out_ << ",\n" << json::serialize(file);
       } else if (s.type == SignalType::kUrl) {
-        json::object url{{"type", "url"},
-                         {"spec_version", "2.1"},
-                         {"id", "url--" + store::UuidV5(kStixScoNamespace,
-                                                        json::serialize(
-                                                            json::object{{"value", s.value}}))},
-                         {"value", s.value}};
+        json::object url{
+            {"type", "url"},
+            {"spec_version", "2.1"},
+            {"id", "url--" + store::UuidV5(kStixScoNamespace,
+                                           json::serialize(json::object{{"value", s.value}}))},
+            {"value", s.value}};
         out_ << ",\n" << json::serialize(url);
       }
     }
@@ -300,8 +299,9 @@ Result<Parsed> ParseStix(std::string_view data, const ParseOptions& options) {
       r.removed = true;
     }
     std::string source = Str(o, "x_vigil_source_exchange");
-    r.signal.source_exchange = !options.source_exchange.empty() ? options.source_exchange
-                                                                : (source.empty() ? "stix" : source);
+    r.signal.source_exchange = !options.source_exchange.empty()
+                                   ? options.source_exchange
+                                   : (source.empty() ? "stix" : source);
     Status s = CheckSignal(r.signal);
     if (!s.ok()) {
       AddIssue(p, index, s.message());

@@ -97,8 +97,7 @@ Result<std::unique_ptr<OcrEngine>> OcrEngine::Create(const OcrOptions& options) 
     Quiet(*engine->osd_);
     const char* dir = options.tessdata_dir.empty() ? nullptr : options.tessdata_dir.c_str();
     if (engine->osd_->Init(dir, "osd", tesseract::OEM_TESSERACT_ONLY) != 0) {
-      return Status::Unavailable(
-          "cannot load Tesseract's OSD model (install tesseract-ocr-osd)");
+      return Status::Unavailable("cannot load Tesseract's OSD model (install tesseract-ocr-osd)");
     }
     engine->osd_->SetPageSegMode(tesseract::PSM_OSD_ONLY);
   }

@@ -69,13 +69,13 @@ TEST_F(OcrTest, ReadsEveryLanguageWithTheRightScriptModels) {
     const auto start = std::chrono::steady_clock::now();
     auto r = RecognizeToSignal(*engine_, Read(e.file));
     ASSERT_TRUE(r.ok()) << e.file << ": " << r.status().ToString();
-    const double ms = std::chrono::duration<double, std::milli>(
-                          std::chrono::steady_clock::now() - start).count();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     const double sim = TextSimilarity(r->ocr.text, e.text);
     std::printf("  %-12s script %-8s (%s) models %-20s conf %3d lang %s sim %.2f %6.0f ms\n",
                 e.file.c_str(), r->ocr.script.c_str(), r->ocr.script_source.c_str(),
-                r->ocr.languages.c_str(), r->ocr.mean_confidence,
-                r->text.language.code.c_str(), sim, ms);
+                r->ocr.languages.c_str(), r->ocr.mean_confidence, r->text.language.code.c_str(),
+                sim, ms);
     EXPECT_EQ(r->ocr.script, script.at(e.lang)) << e.file;
     EXPECT_EQ(r->ocr.languages, ScriptLanguages().at(script.at(e.lang))) << e.file;
     // The OCR text is a near-duplicate of what was drawn.

@@ -1207,15 +1207,12 @@ void Service::BuildRoutes() {
         if (adds.size() + removes.size() > kMaxSignalsPerBankChange) {
           return Status::InvalidArgument("at most 100000 signals per import request; split it");
         }
-        store::AddSignalsResult added;
-        int64_t removed = 0;
+        store::ChangeResult added;
+        // One bank version, all or nothing: adds and removals in one transaction.
         VIGIL_RETURN_IF_ERROR(WithStore([&](store::Store& st) -> Status {
-          if (!adds.empty()) {
-            VIGIL_ASSIGN_OR_RETURN(
-                added, st.AddSignals(c.principal->actor(), b.id, adds, c.principal->user.org_id));
-          }
-          if (!removes.empty()) {
-            VIGIL_ASSIGN_OR_RETURN(removed, st.RemoveSignals(c.principal->actor(), b.id, removes));
+          if (!adds.empty() || !removes.empty()) {
+            VIGIL_ASSIGN_OR_RETURN(added, st.ApplySignalChanges(c.principal->actor(), b.id, adds,
+                                                                removes, c.principal->user.org_id));
           }
           return matcher_.RefreshBank(st, b.id);
         }));
@@ -1226,7 +1223,7 @@ void Service::BuildRoutes() {
         return JsonResponse(json::object{{"added", added.added},
                                          {"merged", added.merged},
                                          {"unchanged", added.unchanged},
-                                         {"removed", removed},
+                                         {"removed", added.removed},
                                          {"skipped", parsed.skipped},
                                          {"invalid", parsed.issue_count},
                                          {"issues", std::move(issues)}});

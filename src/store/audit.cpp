@@ -35,8 +35,8 @@ Status AuditChainVerifier::Next(const AuditEntry& e) {
   std::string where =
       "audit entry " + std::to_string(e.seq) + " (position " + std::to_string(position) + ")";
   if (e.seq != position) {
-    return Status::Corruption(where + ": sequence number " + std::to_string(e.seq) +
-                              " where " + std::to_string(position) +
+    return Status::Corruption(where + ": sequence number " + std::to_string(e.seq) + " where " +
+                              std::to_string(position) +
                               " was expected (an entry was deleted, inserted or reordered)");
   }
   if (e.prev_hash != prev_hash_) {

@@ -46,11 +46,11 @@ class AuditChainVerifier {
 
 struct AuditReport {
   bool ok = true;
-  int64_t entries = 0;        // entries checked
-  int64_t first_bad_seq = 0;  // stored seq of the first bad entry (0 if ok)
+  int64_t entries = 0;             // entries checked
+  int64_t first_bad_seq = 0;       // stored seq of the first bad entry (0 if ok)
   int64_t first_bad_position = 0;  // 1-based position in stored order (0 if ok)
-  std::string problem;        // what is wrong with it
-  std::string head_hash;      // hash of the last entry (when ok)
+  std::string problem;             // what is wrong with it
+  std::string head_hash;           // hash of the last entry (when ok)
 };
 
 AuditReport VerifyAuditChain(std::span<const AuditEntry> entries);

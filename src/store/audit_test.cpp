@@ -1,7 +1,8 @@
 // The hash chain on its own, without a database.
+#include "store/audit.h"
+
 #include <gtest/gtest.h>
 
-#include "store/audit.h"
 #include "store/crypto.h"
 
 namespace vigil::store {
@@ -40,9 +41,8 @@ TEST(AuditChain, CanonicalFormIsLengthPrefixed) {
   p.at_ms = 2;
   p.actor = "x";
   p.prev_hash = std::string(kAuditGenesisHash);
-  EXPECT_EQ(AuditCanonicalForm(p),
-            "vigil-audit-v1\n1:1\n1:2\n1:x\n0:\n0:\n0:\n0:\n0:\n64:" +
-                std::string(kAuditGenesisHash) + "\n");
+  EXPECT_EQ(AuditCanonicalForm(p), "vigil-audit-v1\n1:1\n1:2\n1:x\n0:\n0:\n0:\n0:\n0:\n64:" +
+                                       std::string(kAuditGenesisHash) + "\n");
   EXPECT_EQ(AuditEntryHash(p), Sha256Hex(AuditCanonicalForm(p)));
 }
 

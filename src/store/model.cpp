@@ -14,8 +14,8 @@ std::string Lower(std::string_view s) {
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
-                        s.front() == '\n'))
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
     s.remove_prefix(1);
   while (!s.empty() &&
          (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
@@ -26,8 +26,7 @@ std::string_view Trim(std::string_view s) {
 Result<std::string> HexOfLength(std::string_view v, size_t digits, std::string_view what) {
   if (v.size() != digits) {
     return Status::InvalidArgument(std::string(what) + " needs " + std::to_string(digits) +
-                                   " hex digits, got " + std::to_string(v.size()) +
-                                   " characters");
+                                   " hex digits, got " + std::to_string(v.size()) + " characters");
   }
   std::string out = Lower(v);
   for (size_t i = 0; i < out.size(); ++i) {
@@ -111,8 +110,9 @@ Result<std::string> CanonicalSignalValue(SignalType type, std::string_view value
     case SignalType::kUrl:
       if (v.empty()) return Status::InvalidArgument("empty signal value");
       if (!IsCleanUtf8(v, type == SignalType::kText)) {
-        return Status::InvalidArgument("signal value is not clean UTF-8 (control characters or "
-                                       "invalid bytes)");
+        return Status::InvalidArgument(
+            "signal value is not clean UTF-8 (control characters or "
+            "invalid bytes)");
       }
       return std::string(v);
   }

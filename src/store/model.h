@@ -22,7 +22,7 @@ namespace vigil::store {
 // stored, exported and accepted on the command line.
 enum class SignalType { kPdq, kVpdq, kTmk, kMd5, kSha256, kAudio, kText, kUrl };
 inline constexpr SignalType kAllSignalTypes[] = {
-    SignalType::kPdq,   SignalType::kVpdq,  SignalType::kTmk,  SignalType::kMd5,
+    SignalType::kPdq,    SignalType::kVpdq,  SignalType::kTmk,  SignalType::kMd5,
     SignalType::kSha256, SignalType::kAudio, SignalType::kText, SignalType::kUrl};
 
 std::string_view SignalTypeName(SignalType type);
@@ -148,9 +148,9 @@ const std::vector<LabelDef>& DefaultTaxonomy();
 
 struct Platform {
   int64_t id = 0;
-  std::string name;  // unique
-  std::string domains;          // comma-separated host names the platform serves
-  std::string referral_contact; // e-mail or endpoint for referrals; interpreted by workflow
+  std::string name;              // unique
+  std::string domains;           // comma-separated host names the platform serves
+  std::string referral_contact;  // e-mail or endpoint for referrals; interpreted by workflow
   int64_t created_ms = 0;
 };
 
@@ -196,12 +196,12 @@ struct Match {
 struct AuditEntry {
   int64_t seq = 0;  // 1, 2, 3... without gaps
   int64_t at_ms = 0;
-  std::string actor;   // "user:alice", "token:7", "cli:root", "system"
-  std::string action;  // "bank.create", "signals.add", "signals.remove", ...
-  std::string target;  // what it acted on: "bank:3", "user:12"
-  std::string before;  // ids / short state before (may be empty)
-  std::string after;   // ids / short state after (may be empty)
-  std::string details; // free text or JSON
+  std::string actor;      // "user:alice", "token:7", "cli:root", "system"
+  std::string action;     // "bank.create", "signals.add", "signals.remove", ...
+  std::string target;     // what it acted on: "bank:3", "user:12"
+  std::string before;     // ids / short state before (may be empty)
+  std::string after;      // ids / short state after (may be empty)
+  std::string details;    // free text or JSON
   std::string prev_hash;  // hex SHA-256 of the previous entry; 64 zeros for seq 1
   std::string hash;       // hex SHA-256 of this entry's canonical form (includes prev_hash)
 };

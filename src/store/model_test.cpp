@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "store/model.h"
+
+#include <gtest/gtest.h>
 
 namespace vigil::store {
 namespace {
@@ -25,7 +25,8 @@ TEST(Model, CanonicalValues) {
   EXPECT_FALSE(CanonicalSignalValue(SignalType::kText, std::string("a\x01", 2)).ok());
   EXPECT_FALSE(CanonicalSignalValue(SignalType::kText, "bad \xc3").ok());
   EXPECT_TRUE(CanonicalSignalValue(SignalType::kText, "caf\xc3\xa9").ok());
-  EXPECT_FALSE(CanonicalSignalValue(SignalType::kText, std::string(kMaxSignalValueBytes + 1, 'a')).ok());
+  EXPECT_FALSE(
+      CanonicalSignalValue(SignalType::kText, std::string(kMaxSignalValueBytes + 1, 'a')).ok());
 }
 
 TEST(Model, Labels) {

@@ -30,8 +30,8 @@ std::string FirstLine(const char* s) {
 }
 
 Status ErrorFor(PGconn* conn, const PGresult* res, std::string_view what) {
-  std::string msg = std::string(what) + ": " +
-                    FirstLine(res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+  std::string msg =
+      std::string(what) + ": " + FirstLine(res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
   if (PQstatus(conn) != CONNECTION_OK) return Status::Unavailable(msg);
   const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
   std::string code = state ? state : "";
@@ -118,9 +118,8 @@ class PgConnection final : public Connection {
         lengths[i] = static_cast<int>(t->size());
       }
     }
-    ResultPtr res(PQexecPrepared(conn_.get(), it->second.c_str(),
-                                 static_cast<int>(params.size()), values.data(),
-                                 lengths.data(), nullptr, 0));
+    ResultPtr res(PQexecPrepared(conn_.get(), it->second.c_str(), static_cast<int>(params.size()),
+                                 values.data(), lengths.data(), nullptr, 0));
     ExecStatusType st = PQresultStatus(res.get());
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
       return ErrorFor(conn_.get(), res.get(), "query");

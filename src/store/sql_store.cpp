@@ -20,8 +20,8 @@ using sql::Dialect;
 using sql::Param;
 using sql::Rows;
 
-constexpr int64_t kPageRows = 20'000;      // rows per page when streaming
-constexpr size_t kBatchRows = 256;         // rows per multi-row statement in bulk adds
+constexpr int64_t kPageRows = 20'000;         // rows per page when streaming
+constexpr size_t kBatchRows = 256;            // rows per multi-row statement in bulk adds
 constexpr int64_t kAuditLockKey = 7'305'001;  // PostgreSQL advisory lock for the chain
 
 Param I(int64_t v) { return v; }
@@ -193,10 +193,10 @@ class SqlStore final : public Store {
         "CREATE TABLE IF NOT EXISTS vigil_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"));
     VIGIL_ASSIGN_OR_RETURN(int current, ReadSchemaVersion());
     if (current > kSchemaVersion) {
-      return Status::FailedPrecondition(
-          "this store has schema version " + std::to_string(current) +
-          ", newer than this vigil supports (" + std::to_string(kSchemaVersion) +
-          "); upgrade vigil before opening it");
+      return Status::FailedPrecondition("this store has schema version " + std::to_string(current) +
+                                        ", newer than this vigil supports (" +
+                                        std::to_string(kSchemaVersion) +
+                                        "); upgrade vigil before opening it");
     }
     if (current == kSchemaVersion) return txn.Commit();
     for (const Migration& m : kMigrations) {
@@ -282,9 +282,9 @@ class SqlStore final : public Store {
         {I(u.org_id), S(u.name), S(u.email), S(u.role), I(u.created_ms)});
     if (!id.ok()) return Named(id.status(), "user '" + u.name + "'");
     u.id = *id;
-    VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "user.create", Target("user", u.id), "",
-                                            u.name, "role=" + u.role)
-                              .status());
+    VIGIL_RETURN_IF_ERROR(
+        AppendAuditLocked(actor, "user.create", Target("user", u.id), "", u.name, "role=" + u.role)
+            .status());
     VIGIL_RETURN_IF_ERROR(txn.Commit());
     return u;
   }
@@ -296,8 +296,8 @@ class SqlStore final : public Store {
     return OneUser("WHERE name = ?", {S(name)}, "user '" + std::string(name) + "'");
   }
 
-  Result<NewApiToken> CreateApiToken(std::string_view actor, int64_t user_id,
-                                     std::string_view name, int64_t expires_ms) override {
+  Result<NewApiToken> CreateApiToken(std::string_view actor, int64_t user_id, std::string_view name,
+                                     int64_t expires_ms) override {
     Txn txn(*conn_);
     VIGIL_RETURN_IF_ERROR(txn.Begin());
     VIGIL_RETURN_IF_ERROR(GetUser(user_id).status());
@@ -307,12 +307,12 @@ class SqlStore final : public Store {
     t.token = {0, user_id, std::string(name), Now(), expires_ms, 0};
     VIGIL_ASSIGN_OR_RETURN(
         t.token.id,
-        InsertId("INSERT INTO api_tokens (user_id, name, token_sha256, created_ms, expires_ms) "
-                 "VALUES (?, ?, ?, ?, ?) RETURNING id",
-                 {I(user_id), S(name), S(Sha256Hex(t.secret)), I(t.token.created_ms),
-                  I(expires_ms)}));
-    VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "token.create", Target("token", t.token.id),
-                                            "", Target("user", user_id), std::string(name))
+        InsertId(
+            "INSERT INTO api_tokens (user_id, name, token_sha256, created_ms, expires_ms) "
+            "VALUES (?, ?, ?, ?, ?) RETURNING id",
+            {I(user_id), S(name), S(Sha256Hex(t.secret)), I(t.token.created_ms), I(expires_ms)}));
+    VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "token.create", Target("token", t.token.id), "",
+                                            Target("user", user_id), std::string(name))
                               .status());
     VIGIL_RETURN_IF_ERROR(txn.Commit());
     return t;
@@ -340,8 +340,7 @@ class SqlStore final : public Store {
                         {I(Now()), I(token_id)}));
     if (n == 0) return Status::NotFound("no live API token " + std::to_string(token_id));
     VIGIL_RETURN_IF_ERROR(
-        AppendAuditLocked(actor, "token.revoke", Target("token", token_id), "live", "revoked",
-                          "")
+        AppendAuditLocked(actor, "token.revoke", Target("token", token_id), "live", "revoked", "")
             .status());
     return txn.Commit();
   }
@@ -354,8 +353,8 @@ class SqlStore final : public Store {
     while (true) {
       VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
       if (!more) break;
-      out.push_back({rows->Int(0), rows->Int(1), rows->Text(2), rows->Int(3), rows->Int(4),
-                     rows->Int(5)});
+      out.push_back(
+          {rows->Int(0), rows->Int(1), rows->Text(2), rows->Int(3), rows->Int(4), rows->Int(5)});
     }
     return out;
   }
@@ -377,9 +376,9 @@ class SqlStore final : public Store {
     if (!id.ok()) return Named(id.status(), "bank '" + b.name + "'");
     b.id = *id;
     VIGIL_RETURN_IF_ERROR(WriteShares(b.id, b.shared_with));
-    VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "bank.create", Target("bank", b.id), "",
-                                            b.name, SharingDetails(b))
-                              .status());
+    VIGIL_RETURN_IF_ERROR(
+        AppendAuditLocked(actor, "bank.create", Target("bank", b.id), "", b.name, SharingDetails(b))
+            .status());
     VIGIL_RETURN_IF_ERROR(txn.Commit());
     return GetBank(b.id);
   }
@@ -442,8 +441,8 @@ class SqlStore final : public Store {
         return Status::InvalidArgument(where + "quality must be -1 (unknown) or 0..100");
       }
       if (in.labels.size() > kMaxLabelsPerSignal) {
-        return Status::InvalidArgument(where + "more than " +
-                                       std::to_string(kMaxLabelsPerSignal) + " labels");
+        return Status::InvalidArgument(where + "more than " + std::to_string(kMaxLabelsPerSignal) +
+                                       " labels");
       }
       std::vector<std::string> labels;
       for (const std::string& l : in.labels) {
@@ -455,8 +454,8 @@ class SqlStore final : public Store {
       std::string key = std::string(SignalTypeName(in.type)) + '\n' + *value;
       auto [it, fresh] = seen.emplace(std::move(key), todo.size());
       if (fresh) {
-        todo.push_back({in.type, *std::move(value), in.quality, std::move(labels),
-                        in.source_exchange});
+        todo.push_back(
+            {in.type, *std::move(value), in.quality, std::move(labels), in.source_exchange});
       } else {
         SignalInput& prev = todo[it->second];
         prev.labels = MergeLabels(prev.labels, labels);
@@ -464,9 +463,8 @@ class SqlStore final : public Store {
       }
     }
     seen.clear();
-    std::stable_sort(todo.begin(), todo.end(), [](const SignalInput& a, const SignalInput& b) {
-      return a.type < b.type;
-    });
+    std::stable_sort(todo.begin(), todo.end(),
+                     [](const SignalInput& a, const SignalInput& b) { return a.type < b.type; });
 
     Txn txn(*conn_);
     VIGIL_RETURN_IF_ERROR(txn.Begin());
@@ -528,8 +526,8 @@ class SqlStore final : public Store {
           VIGIL_RETURN_IF_ERROR(
               Exec("UPDATE signals SET quality = ?, labels = ?, contributor_org_id = ?, "
                    "source_exchange = ?, added_ms = ?, removed_ms = 0, version = ? WHERE id = ?",
-                   {I(in.quality), S(JoinLabels(in.labels)), I(contributor),
-                    S(in.source_exchange), I(now), I(version), I(ex.id)})
+                   {I(in.quality), S(JoinLabels(in.labels)), I(contributor), S(in.source_exchange),
+                    I(now), I(version), I(ex.id)})
                   .status());
           ++result.added;
           continue;
@@ -573,14 +571,14 @@ class SqlStore final : public Store {
     for (size_t i = 0; i < removals.size(); ++i) {
       auto value = CanonicalSignalValue(removals[i].type, removals[i].value);
       if (!value.ok()) {
-        return Status(value.status().code(), "removal " + std::to_string(i + 1) + ": " +
-                                                 value.status().message());
+        return Status(value.status().code(),
+                      "removal " + std::to_string(i + 1) + ": " + value.status().message());
       }
       VIGIL_ASSIGN_OR_RETURN(
-          int64_t n, Exec("UPDATE signals SET removed_ms = ?, version = ? WHERE bank_id = ? AND "
-                          "type = ? AND value = ? AND removed_ms = 0",
-                          {I(now), I(version), I(bank_id), S(SignalTypeName(removals[i].type)),
-                           S(*value)}));
+          int64_t n,
+          Exec("UPDATE signals SET removed_ms = ?, version = ? WHERE bank_id = ? AND "
+               "type = ? AND value = ? AND removed_ms = 0",
+               {I(now), I(version), I(bank_id), S(SignalTypeName(removals[i].type)), S(*value)}));
       result.removed += n;
     }
     if (result.added == 0 && result.merged == 0 && result.removed == 0) {
@@ -591,25 +589,25 @@ class SqlStore final : public Store {
     std::string action = removals.empty()  ? "signals.add"
                          : signals.empty() ? "signals.remove"
                                            : "signals.change";
-    VIGIL_RETURN_IF_ERROR(AppendAuditLocked(
-                              actor, action, Target("bank", bank_id),
-                              "version " + std::to_string(bank.version),
-                              "version " + std::to_string(version),
-                              "{\"added\":" + std::to_string(result.added) +
-                                  ",\"merged\":" + std::to_string(result.merged) +
-                                  ",\"unchanged\":" + std::to_string(result.unchanged) +
-                                  ",\"removed\":" + std::to_string(result.removed) + "}")
-                              .status());
+    VIGIL_RETURN_IF_ERROR(
+        AppendAuditLocked(actor, action, Target("bank", bank_id),
+                          "version " + std::to_string(bank.version),
+                          "version " + std::to_string(version),
+                          "{\"added\":" + std::to_string(result.added) +
+                              ",\"merged\":" + std::to_string(result.merged) +
+                              ",\"unchanged\":" + std::to_string(result.unchanged) +
+                              ",\"removed\":" + std::to_string(result.removed) + "}")
+            .status());
     VIGIL_RETURN_IF_ERROR(txn.Commit());
     return result;
   }
 
   Result<Signal> GetSignal(int64_t bank_id, SignalType type, std::string_view value) override {
     VIGIL_ASSIGN_OR_RETURN(std::string canon, CanonicalSignalValue(type, value));
-    VIGIL_ASSIGN_OR_RETURN(
-        auto rows, Q(std::string("SELECT ") + kSignalCols +
-                         " FROM signals WHERE bank_id = ? AND type = ? AND value = ?",
-                     {I(bank_id), S(SignalTypeName(type)), S(canon)}));
+    VIGIL_ASSIGN_OR_RETURN(auto rows,
+                           Q(std::string("SELECT ") + kSignalCols +
+                                 " FROM signals WHERE bank_id = ? AND type = ? AND value = ?",
+                             {I(bank_id), S(SignalTypeName(type)), S(canon)}));
     VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
     if (!found) {
       return Status::NotFound(std::string(SignalTypeName(type)) + " signal not in bank " +
@@ -620,8 +618,8 @@ class SqlStore final : public Store {
 
   Status ForEachSignal(int64_t bank_id, const SignalQuery& query,
                        const std::function<bool(const Signal&)>& fn) override {
-    std::string q = std::string("SELECT ") + kSignalCols +
-                    " FROM signals WHERE bank_id = ? AND id > ?";
+    std::string q =
+        std::string("SELECT ") + kSignalCols + " FROM signals WHERE bank_id = ? AND id > ?";
     if (query.since_version > 0) q += " AND version > ?";
     if (!query.include_removed && query.since_version == 0) q += " AND removed_ms = 0";
     if (query.type) q += " AND type = ?";
@@ -825,12 +823,14 @@ class SqlStore final : public Store {
                                         {I(id)}));
     VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
     if (!found) return Status::NotFound("item " + std::to_string(id) + " not found");
-    Item item{rows->Int(0), rows->Text(1), rows->Int(2), rows->Text(3), rows->Text(4),
-              rows->Int(5), rows->Text(6), rows->Int(7), {}};
+    Item item{rows->Int(0),  rows->Text(1), rows->Int(2),
+              rows->Text(3), rows->Text(4), rows->Int(5),
+              rows->Text(6), rows->Int(7),  {}};
     rows.reset();
     VIGIL_ASSIGN_OR_RETURN(
         auto media,
-        Q("SELECT id, item_id, kind, uri, sha256 FROM media WHERE item_id = ? ORDER BY id", {I(id)}));
+        Q("SELECT id, item_id, kind, uri, sha256 FROM media WHERE item_id = ? ORDER BY id",
+          {I(id)}));
     while (true) {
       VIGIL_ASSIGN_OR_RETURN(bool more, media->Next());
       if (!more) break;
@@ -859,10 +859,10 @@ class SqlStore final : public Store {
     Match m = spec;
     if (m.matched_ms == 0) m.matched_ms = Now();
     VIGIL_ASSIGN_OR_RETURN(
-        m.id, InsertId("INSERT INTO matches (item_id, media_id, signal_id, distance, matched_ms) "
-                       "VALUES (?, ?, ?, ?, ?) RETURNING id",
-                       {I(m.item_id), I(m.media_id), I(m.signal_id), I(m.distance),
-                        I(m.matched_ms)}));
+        m.id,
+        InsertId("INSERT INTO matches (item_id, media_id, signal_id, distance, matched_ms) "
+                 "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                 {I(m.item_id), I(m.media_id), I(m.signal_id), I(m.distance), I(m.matched_ms)}));
     VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "match.record", Target("match", m.id),
                                             Target("item", m.item_id),
                                             Target("signal", m.signal_id),
@@ -927,18 +927,19 @@ class SqlStore final : public Store {
     AuditReport report;
     int64_t position = 0;
     // Streams from seq 0 so the verifier sees every stored entry, gaps included.
-    VIGIL_RETURN_IF_ERROR(ForEachAudit(std::numeric_limits<int64_t>::min(), [&](const AuditEntry& e) {
-      ++position;
-      Status s = v.Next(e);
-      if (!s.ok()) {
-        report.ok = false;
-        report.first_bad_seq = e.seq;
-        report.first_bad_position = position;
-        report.problem = s.message();
-        return false;
-      }
-      return true;
-    }));
+    VIGIL_RETURN_IF_ERROR(
+        ForEachAudit(std::numeric_limits<int64_t>::min(), [&](const AuditEntry& e) {
+          ++position;
+          Status s = v.Next(e);
+          if (!s.ok()) {
+            report.ok = false;
+            report.first_bad_seq = e.seq;
+            report.first_bad_position = position;
+            report.problem = s.message();
+            return false;
+          }
+          return true;
+        }));
     report.entries = position;
     if (report.ok) report.head_hash = v.head_hash();
     return report;
@@ -1005,8 +1006,8 @@ class SqlStore final : public Store {
         auto rows, Q("SELECT id, org_id, name, email, role, created_ms FROM users " + where, p));
     VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
     if (!found) return Status::NotFound(what + " not found");
-    return User{rows->Int(0), rows->Int(1), rows->Text(2), rows->Text(3), rows->Text(4),
-                rows->Int(5)};
+    return User{rows->Int(0),  rows->Int(1),  rows->Text(2),
+                rows->Text(3), rows->Text(4), rows->Int(5)};
   }
 
   Result<std::vector<Bank>> ReadBanks(const std::string& where, std::initializer_list<Param> p) {
@@ -1034,7 +1035,8 @@ class SqlStore final : public Store {
 
   Status ReadShares(Bank& b) {
     VIGIL_ASSIGN_OR_RETURN(
-        auto rows, Q("SELECT org_id FROM bank_shares WHERE bank_id = ? ORDER BY org_id", {I(b.id)}));
+        auto rows,
+        Q("SELECT org_id FROM bank_shares WHERE bank_id = ? ORDER BY org_id", {I(b.id)}));
     b.shared_with.clear();
     while (true) {
       VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
@@ -1111,12 +1113,11 @@ class SqlStore final : public Store {
     e.after = after;
     e.details = details;
     e.hash = AuditEntryHash(e);
-    VIGIL_RETURN_IF_ERROR(
-        Exec(std::string("INSERT INTO audit_log (") + kAuditCols +
-                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-             {I(e.seq), I(e.at_ms), S(e.actor), S(e.action), S(e.target), S(e.before),
-              S(e.after), S(e.details), S(e.prev_hash), S(e.hash)})
-            .status());
+    VIGIL_RETURN_IF_ERROR(Exec(std::string("INSERT INTO audit_log (") + kAuditCols +
+                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               {I(e.seq), I(e.at_ms), S(e.actor), S(e.action), S(e.target),
+                                S(e.before), S(e.after), S(e.details), S(e.prev_hash), S(e.hash)})
+                              .status());
     return e;
   }
 
@@ -1165,8 +1166,8 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view db, const StoreOptions
   if (BackendFor(db) == Backend::kPostgres) {
     VIGIL_ASSIGN_OR_RETURN(conn, sql::OpenPostgres(target, options.connect_timeout_s));
   } else {
-    VIGIL_ASSIGN_OR_RETURN(conn, sql::OpenSqlite(target, options.create_if_missing,
-                                                 options.busy_timeout_ms));
+    VIGIL_ASSIGN_OR_RETURN(
+        conn, sql::OpenSqlite(target, options.create_if_missing, options.busy_timeout_ms));
   }
   return OpenSqlStore(std::move(conn), options);
 }

@@ -104,8 +104,8 @@ class SqliteConnection final : public Connection {
       busy = &it->second.busy;
     } else {
       sqlite3_stmt* raw = nullptr;
-      int rc = sqlite3_prepare_v2(db_.get(), sql.c_str(), static_cast<int>(sql.size()), &raw,
-                                  nullptr);
+      int rc =
+          sqlite3_prepare_v2(db_.get(), sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr);
       if (rc != SQLITE_OK) return ErrorFor(db_.get(), rc, "prepare");
       if (it == cache_.end()) {
         Cached& c = cache_[sql];
@@ -125,8 +125,7 @@ class SqliteConnection final : public Connection {
       if (const auto* v = std::get_if<int64_t>(&params[i])) {
         rc = sqlite3_bind_int64(stmt, idx, *v);
       } else if (const auto* t = std::get_if<std::string>(&params[i])) {
-        rc = sqlite3_bind_text(stmt, idx, t->data(), static_cast<int>(t->size()),
-                               SQLITE_TRANSIENT);
+        rc = sqlite3_bind_text(stmt, idx, t->data(), static_cast<int>(t->size()), SQLITE_TRANSIENT);
       } else {
         rc = sqlite3_bind_null(stmt, idx);
       }

@@ -79,8 +79,8 @@ struct SignalQuery {
   int64_t since_version = 0;     // only signals changed after this bank version
   bool include_removed = false;  // include tombstones (implied for since_version > 0)
   std::optional<SignalType> type;
-  std::string label;             // only signals carrying this label (empty = any)
-  int64_t limit = 0;             // 0 = no limit
+  std::string label;  // only signals carrying this label (empty = any)
+  int64_t limit = 0;  // 0 = no limit
 };
 
 struct BankStats {
@@ -189,8 +189,7 @@ class Store {
   // decision) so every action is attributable. seq, at_ms and hashes are filled in.
   virtual Result<AuditEntry> AppendAudit(std::string_view actor, std::string_view action,
                                          std::string_view target, std::string_view before,
-                                         std::string_view after,
-                                         std::string_view details) = 0;
+                                         std::string_view after, std::string_view details) = 0;
   // Streams entries in seq order starting after `after_seq`.
   virtual Status ForEachAudit(int64_t after_seq,
                               const std::function<bool(const AuditEntry&)>& fn) = 0;

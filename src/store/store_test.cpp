@@ -1,11 +1,12 @@
 // The shared store suite: every test runs against SQLite and PostgreSQL.
+#include "store/store.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
 
 #include "store/sql_store.h"
-#include "store/store.h"
 #include "store/test_db.h"
 
 namespace vigil::store {
@@ -105,8 +106,7 @@ TEST_P(StoreTest, OrganisationsUsersAndTokens) {
   auto who = store_->AuthenticateToken(tok->secret);
   ASSERT_TRUE(who.ok()) << who.status().ToString();
   EXPECT_EQ(who->name, "alice");
-  EXPECT_EQ(store_->AuthenticateToken("vgl_wrong").status().code(),
-            StatusCode::kUnauthenticated);
+  EXPECT_EQ(store_->AuthenticateToken("vgl_wrong").status().code(), StatusCode::kUnauthenticated);
 
   // Only a hash is stored: the secret appears nowhere in the token table.
   auto rows = RawConnectionForTesting(*store_)->Query(
@@ -118,14 +118,12 @@ TEST_P(StoreTest, OrganisationsUsersAndTokens) {
   rows->reset();
 
   now_ += 120'000;
-  EXPECT_EQ(store_->AuthenticateToken(tok->secret).status().code(),
-            StatusCode::kUnauthenticated);
+  EXPECT_EQ(store_->AuthenticateToken(tok->secret).status().code(), StatusCode::kUnauthenticated);
   auto tok2 = store_->CreateApiToken("test", user->id, "ci2", 0);
   ASSERT_TRUE(tok2.ok());
   EXPECT_TRUE(store_->AuthenticateToken(tok2->secret).ok());
   ASSERT_TRUE(store_->RevokeApiToken("test", tok2->token.id).ok());
-  EXPECT_EQ(store_->AuthenticateToken(tok2->secret).status().code(),
-            StatusCode::kUnauthenticated);
+  EXPECT_EQ(store_->AuthenticateToken(tok2->secret).status().code(), StatusCode::kUnauthenticated);
   EXPECT_EQ(store_->RevokeApiToken("test", tok2->token.id).code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->ListApiTokens(user->id)->size(), 2u);
 }
@@ -157,9 +155,9 @@ TEST_P(StoreTest, BanksAndSharing) {
   EXPECT_FALSE(Store::OrgCanRead(*shared, c->id));
   ASSERT_TRUE(store_->UpdateBankSharing("test", bank.id, SharingScope::kPublic, {}, "").ok());
   EXPECT_TRUE(Store::OrgCanRead(*store_->GetBank(bank.id), c->id));
-  EXPECT_EQ(store_->UpdateBankSharing("test", bank.id, SharingScope::kOrganisations, {12345}, "")
-                .code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(
+      store_->UpdateBankSharing("test", bank.id, SharingScope::kOrganisations, {12345}, "").code(),
+      StatusCode::kNotFound);
 
   MakeBank("another");
   auto list = store_->ListBanks();
@@ -186,7 +184,8 @@ TEST_P(StoreTest, AddMergeRemoveAndIncremental) {
   EXPECT_EQ(s1->quality, 95);
   EXPECT_EQ(s1->labels, (std::vector<std::string>{"behaviour:threat", "severity:crisis"}));
   // Hex is stored canonical (lowercase).
-  EXPECT_TRUE(store_->GetSignal(bank.id, SignalType::kMd5, "0123456789abcdef0123456789abcdef").ok());
+  EXPECT_TRUE(
+      store_->GetSignal(bank.id, SignalType::kMd5, "0123456789abcdef0123456789abcdef").ok());
 
   // Same signal again with a new label: merged, not doubled.
   std::vector<SignalInput> again = {{SignalType::kPdq, Pdq(1), 10, {"content:image"}, "x"},
@@ -220,8 +219,7 @@ TEST_P(StoreTest, AddMergeRemoveAndIncremental) {
             StatusCode::kNotFound);
 
   // Remove: a tombstone with a new version.
-  std::vector<MediaSignal> gone = {{SignalType::kPdq, Pdq(2), -1},
-                                   {SignalType::kPdq, Pdq(77), -1}};
+  std::vector<MediaSignal> gone = {{SignalType::kPdq, Pdq(2), -1}, {SignalType::kPdq, Pdq(77), -1}};
   auto removed = store_->RemoveSignals("test", bank.id, gone);
   ASSERT_TRUE(removed.ok()) << removed.status().ToString();
   EXPECT_EQ(*removed, 1);
@@ -293,17 +291,17 @@ TEST_P(StoreTest, LiveHashStreamPagesAcrossBanks) {
   EXPECT_TRUE(ordered);
   EXPECT_TRUE(saw_extra);
   int64_t tail = 0;
-  ASSERT_TRUE(store_
-                  ->ForEachLiveHash(SignalType::kPdq, last - 1,
-                                    [&](int64_t, const Hash256&) { ++tail; })
-                  .ok());
+  ASSERT_TRUE(
+      store_->ForEachLiveHash(SignalType::kPdq, last - 1, [&](int64_t, const Hash256&) { ++tail; })
+          .ok());
   EXPECT_EQ(tail, 1);
   EXPECT_EQ(store_->ForEachLiveHash(SignalType::kText, 0, [](int64_t, const Hash256&) {}).code(),
             StatusCode::kUnsupported);
 }
 
 TEST_P(StoreTest, ItemsMatchesPlatformsLabels) {
-  auto p = store_->CreatePlatform("test", {0, "example-video", "video.example", "abuse@example", 0});
+  auto p =
+      store_->CreatePlatform("test", {0, "example-video", "video.example", "abuse@example", 0});
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_EQ(store_->CreatePlatform("test", *p).status().code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(store_->FindPlatform("example-video")->id, p->id);
@@ -341,8 +339,7 @@ TEST_P(StoreTest, ItemsMatchesPlatformsLabels) {
   ASSERT_TRUE(matches.ok());
   ASSERT_EQ(matches->size(), 1u);
   EXPECT_EQ((*matches)[0].distance, 3);
-  EXPECT_EQ(store_->RecordMatch("m", {0, 999, 0, 1, 0, 0}).status().code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(store_->RecordMatch("m", {0, 999, 0, 1, 0, 0}).status().code(), StatusCode::kNotFound);
 
   ASSERT_TRUE(store_
                   ->DefineLabel("test", {"entity:example-group", LabelDimension::kEntity,
@@ -377,10 +374,13 @@ class AuditTamperTest : public StoreTest {
 TEST_P(AuditTamperTest, EveryChangeIsChainedAndAttributed) {
   Populate();
   std::vector<AuditEntry> all;
-  ASSERT_TRUE(store_->ForEachAudit(0, [&](const AuditEntry& e) {
-    all.push_back(e);
-    return true;
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->ForEachAudit(0,
+                                 [&](const AuditEntry& e) {
+                                   all.push_back(e);
+                                   return true;
+                                 })
+                  .ok());
   ASSERT_EQ(all.size(), 5u);
   EXPECT_EQ(all[0].action, "store.migrate");
   EXPECT_EQ(all[1].action, "bank.create");
@@ -415,10 +415,13 @@ TEST_P(AuditTamperTest, DetectsAnInsertedEntry) {
   ASSERT_TRUE(Raw("UPDATE audit_log SET seq = seq + 100 WHERE seq >= 3").ok());
   ASSERT_TRUE(Raw("UPDATE audit_log SET seq = seq - 99 WHERE seq >= 103").ok());
   std::vector<AuditEntry> all;
-  ASSERT_TRUE(store_->ForEachAudit(0, [&](const AuditEntry& e) {
-    all.push_back(e);
-    return true;
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->ForEachAudit(0,
+                                 [&](const AuditEntry& e) {
+                                   all.push_back(e);
+                                   return true;
+                                 })
+                  .ok());
   AuditEntry forged;
   forged.seq = 3;
   forged.at_ms = 1;

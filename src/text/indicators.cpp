@@ -114,8 +114,8 @@ struct Regex {
 bool ValidId(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == ':' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == ':' || c == '-';
   });
 }
 
@@ -192,9 +192,9 @@ Result<IndicatorList> IndicatorList::Parse(std::string_view list_text) {
       }
       const auto index = static_cast<uint32_t>(impl.keywords.size());
       impl.automaton.Add(*form, index);
-      impl.keywords.push_back(
-          {std::string(id), kind == "word" ? IndicatorKind::kWord : IndicatorKind::kSubstring,
-           std::move(*form)});
+      impl.keywords.push_back({std::string(id),
+                               kind == "word" ? IndicatorKind::kWord : IndicatorKind::kSubstring,
+                               std::move(*form)});
     } else if (kind == "regex") {
       if (impl.regexes.size() >= kMaxRegexIndicators) {
         return Status::ResourceExhausted(where + "more than " +
@@ -204,10 +204,10 @@ Result<IndicatorList> IndicatorList::Parse(std::string_view list_text) {
       if (!valid.ok()) return valid.status().WithContext(where.substr(0, where.size() - 2));
       UParseError parse_error{};
       UErrorCode err = U_ZERO_ERROR;
-      std::unique_ptr<icu::RegexPattern> re(icu::RegexPattern::compile(
-          icu::UnicodeString::fromUTF8(
-              icu::StringPiece(pattern.data(), static_cast<int32_t>(pattern.size()))),
-          UREGEX_CASE_INSENSITIVE, parse_error, err));
+      std::unique_ptr<icu::RegexPattern> re(
+          icu::RegexPattern::compile(icu::UnicodeString::fromUTF8(icu::StringPiece(
+                                         pattern.data(), static_cast<int32_t>(pattern.size()))),
+                                     UREGEX_CASE_INSENSITIVE, parse_error, err));
       if (U_FAILURE(err) || re == nullptr) {
         return Status::InvalidArgument(where + "bad regex (" + u_errorName(err) + " at offset " +
                                        std::to_string(parse_error.offset) + ")");

@@ -58,9 +58,9 @@ struct IndicatorHit {
 };
 
 struct IndicatorMatches {
-  std::vector<IndicatorHit> hits;        // in order of position, keywords then regexes
-  std::vector<std::string> timed_out;    // ids of regexes that hit the time limit
-  bool truncated = false;                // kMaxIndicatorHits was reached
+  std::vector<IndicatorHit> hits;      // in order of position, keywords then regexes
+  std::vector<std::string> timed_out;  // ids of regexes that hit the time limit
+  bool truncated = false;              // kMaxIndicatorHits was reached
 };
 
 class IndicatorList {

@@ -40,7 +40,8 @@ TEST(Indicators, ParsesAndMatchesInSeveralScripts) {
   // Not a whole word.
   EXPECT_TRUE(list->Match("greenlantern societyx")->hits.empty());
   // Homoglyphs (Cyrillic е and о) and diacritics do not hide it.
-  EXPECT_EQ(Ids(*list->Match("gr\xD0\xB5\xD0\xB5n lant\xD0\xB5rn s\xD0\xBE" "ciety")),
+  EXPECT_EQ(Ids(*list->Match("gr\xD0\xB5\xD0\xB5n lant\xD0\xB5rn s\xD0\xBE"
+                             "ciety")),
             std::vector<std::string>{"slogan.en"});
   // Arabic with harakat, tatweel and a different alef.
   EXPECT_EQ(Ids(*list->Match("هذه جَمْعِيَّةُ الفـــانوس الاخضر في المدينة")),
@@ -98,7 +99,8 @@ TEST(Indicators, AutomatonEqualsPlainSearch) {
   auto key = [](const IndicatorHit& h) { return std::make_tuple(h.end, h.begin, h.id); };
   for (int t = 0; t < 200; ++t) {
     std::string text;
-    for (int w = 0; w < 10; ++w) text += (w ? " " : "") + random_word(1 + static_cast<int>(rng() % 6));
+    for (int w = 0; w < 10; ++w)
+      text += (w ? " " : "") + random_word(1 + static_cast<int>(rng() % 6));
     const IndicatorMatches fast = list->MatchForms(text, text);
     auto ref = list->MatchKeywordsReference(text);
     if (ref.size() > kMaxIndicatorHits) ref.resize(kMaxIndicatorHits);

@@ -2,7 +2,6 @@
 
 #include <cld2/public/compact_lang_det.h>
 #include <cld2/public/encodings.h>
-
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
 #include <unicode/utf8.h>
@@ -32,8 +31,8 @@ Result<LanguageGuess> DetectLanguage(std::string_view utf8, uint64_t max_bytes) 
       language3, percent3, scores3, /*resultchunkvector=*/nullptr, &text_bytes, &reliable,
       &valid_prefix);
   if (valid_prefix < static_cast<int>(utf8.size())) {
-    return Status::InvalidArgument("text is not valid UTF-8 (byte " +
-                                   std::to_string(valid_prefix) + ")");
+    return Status::InvalidArgument("text is not valid UTF-8 (byte " + std::to_string(valid_prefix) +
+                                   ")");
   }
   LanguageGuess g;
   if (top != CLD2::UNKNOWN_LANGUAGE) {

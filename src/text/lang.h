@@ -16,8 +16,8 @@ namespace vigil::text {
 struct LanguageGuess {
   std::string code = "un";  // ISO 639-1 where one exists ("en", "ar", "fa", "ur"), "un" unknown
   std::string name = "Unknown";  // CLD2's English name ("ENGLISH", "ARABIC", ...)
-  int percent = 0;        // share of the text's letters in this language (0..100)
-  bool reliable = false;  // CLD2's own verdict; short texts are rarely reliable
+  int percent = 0;               // share of the text's letters in this language (0..100)
+  bool reliable = false;         // CLD2's own verdict; short texts are rarely reliable
 };
 
 // Errors: InvalidArgument (not UTF-8), ResourceExhausted (over max_bytes).

@@ -64,7 +64,8 @@ Result<std::vector<UChar32>> CodePoints(std::string_view s) {
     if (c < 0) return Status::InvalidArgument("text is not valid UTF-8");
     cps.push_back(c);
   }
-  if (cps.empty()) return Status::InvalidArgument("no text to fingerprint (empty after normalisation)");
+  if (cps.empty())
+    return Status::InvalidArgument("no text to fingerprint (empty after normalisation)");
   return cps;
 }
 
@@ -177,7 +178,8 @@ std::vector<TextMatch> TextIndex::Query(const MinHash& query, double min_similar
   std::vector<uint32_t> candidates;
   for (int b = 0; b < kLshBands; ++b) {
     auto it = bands_[b].find(BandKey(query, b));
-    if (it != bands_[b].end()) candidates.insert(candidates.end(), it->second.begin(), it->second.end());
+    if (it != bands_[b].end())
+      candidates.insert(candidates.end(), it->second.begin(), it->second.end());
   }
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());

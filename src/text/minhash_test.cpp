@@ -20,10 +20,10 @@ MinHash Fp(std::string_view text) {
 
 // Invented, benign sentences from a small vocabulary, reproducible from a seed.
 std::string RandomText(std::mt19937& rng, int words) {
-  static const char* kWords[] = {
-      "river", "garden", "lamp",   "window", "orange", "bicycle", "music",  "harbor",
-      "pencil", "cloud", "market", "bridge", "kettle", "meadow",  "violin", "lantern",
-      "mountain", "bread", "ticket", "library", "sunrise", "puzzle", "carpet", "forest"};
+  static const char* kWords[] = {"river",  "garden",  "lamp",    "window",  "orange",   "bicycle",
+                                 "music",  "harbor",  "pencil",  "cloud",   "market",   "bridge",
+                                 "kettle", "meadow",  "violin",  "lantern", "mountain", "bread",
+                                 "ticket", "library", "sunrise", "puzzle",  "carpet",   "forest"};
   std::uniform_int_distribution<int> pick(0, std::size(kWords) - 1);
   std::string s;
   for (int i = 0; i < words; ++i) {
@@ -48,8 +48,8 @@ double ExactJaccard(std::string_view a, std::string_view b) {
 
 TEST(MinHash, FastPathEqualsReference) {
   std::mt19937 rng(7);
-  std::vector<std::string> texts = {"a", "abcd", "abcde", "aaaaaaaaaaaa", "مدرسه كتاب",
-                                    "πpᴎʙeᴛ ʍᴎp"};
+  std::vector<std::string> texts = {"a",          "abcd",      "abcde", "aaaaaaaaaaaa",
+                                    "مدرسه كتاب", "πpᴎʙeᴛ ʍᴎp"};
   for (int i = 0; i < 50; ++i) texts.push_back(RandomText(rng, 1 + i % 17));
   for (const auto& t : texts) {
     auto fast = ComputeMinHash(t);
@@ -139,9 +139,9 @@ TEST(TextIndex, AgreesWithBruteForceAndFindsNearDuplicates) {
     // Entries at 0.7 or more are found with probability above 0.99 each.
     for (const auto& b : brute) {
       if (b.similarity < 0.7) continue;
-      EXPECT_TRUE(std::any_of(lsh.begin(), lsh.end(), [&](const TextMatch& m) {
-        return m.id == b.id;
-      })) << "missed " << b.id << " at " << b.similarity;
+      EXPECT_TRUE(
+          std::any_of(lsh.begin(), lsh.end(), [&](const TextMatch& m) { return m.id == b.id; }))
+          << "missed " << b.id << " at " << b.similarity;
     }
     found += !lsh.empty() && lsh[0].id == static_cast<uint64_t>(q * 7);
   }

@@ -52,14 +52,18 @@ bool IsArabicMark(UChar32 c) {
 // one representative. Returns c itself when it is not a variant.
 UChar32 UnifyLetter(UChar32 c) {
   switch (c) {
-    case 0x0622: case 0x0623: case 0x0625:  // precomposed alef forms (NFD splits them anyway)
-    case 0x0671: case 0x0672: case 0x0673: case 0x0675:
-      return 0x0627;  // alef
-    case 0x0649:  // alef maqsura
-    case 0x06CC:  // Farsi yeh
-    case 0x06D0:  // yeh (Pashto/Uighur e)
-    case 0x06D2:  // Urdu yeh barree
-    case 0x0626:  // yeh with hamza (when not decomposed)
+    case 0x0622:
+    case 0x0623:
+    case 0x0625:  // precomposed alef forms (NFD splits them anyway)
+    case 0x0671:
+    case 0x0672:
+    case 0x0673:
+    case 0x0675: return 0x0627;  // alef
+    case 0x0649:                 // alef maqsura
+    case 0x06CC:                 // Farsi yeh
+    case 0x06D0:                 // yeh (Pashto/Uighur e)
+    case 0x06D2:                 // Urdu yeh barree
+    case 0x0626:                 // yeh with hamza (when not decomposed)
       return 0x064A;
     case 0x0629:  // ta marbuta
     case 0x06C1:  // Urdu heh goal
@@ -71,8 +75,7 @@ UChar32 UnifyLetter(UChar32 c) {
       return 0x0643;
     case 0x0624:  // waw with hamza
       return 0x0648;
-    default:
-      break;
+    default: break;
   }
   if (c >= 0x0660 && c <= 0x0669) return '0' + (c - 0x0660);  // Arabic-Indic digits
   if (c >= 0x06F0 && c <= 0x06F9) return '0' + (c - 0x06F0);  // Persian digits
@@ -96,10 +99,8 @@ bool IsSpaceLike(UChar32 c) {
     case U_LINE_SEPARATOR:
     case U_PARAGRAPH_SEPARATOR:
     case U_CONTROL_CHAR:
-    case U_ENCLOSING_MARK:
-      return true;
-    default:
-      return false;
+    case U_ENCLOSING_MARK: return true;
+    default: return false;
   }
 }
 

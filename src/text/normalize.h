@@ -35,8 +35,7 @@ namespace vigil::text {
 inline constexpr uint64_t kDefaultMaxTextBytes = uint64_t{1} << 20;  // 1 MiB
 
 // Errors: InvalidArgument (not UTF-8), ResourceExhausted (over max_bytes).
-Result<std::string> NormalizeText(std::string_view utf8,
-                                  uint64_t max_bytes = kDefaultMaxTextBytes);
+Result<std::string> NormalizeText(std::string_view utf8, uint64_t max_bytes = kDefaultMaxTextBytes);
 
 // The confusable skeleton of already-normalised text (the output of NormalizeText).
 // Errors: InvalidArgument (not UTF-8), ResourceExhausted (over max_bytes), Internal (ICU).

@@ -68,8 +68,11 @@ TEST(Normalize, ConfusablesShareASkeleton) {
 }
 
 TEST(Normalize, Idempotent) {
-  const char* samples[] = {"Hello, WORLD! Ｆｕｌｌ ﬁne café", "مُحَمَّدٌ ذَهَبَ إِلَى المَدْرَسَةِ",
-                           "پیکان کتاب یک ۱۲۳", "Погода в долине", "ہم نے کتاب پڑھی",
+  const char* samples[] = {"Hello, WORLD! Ｆｕｌｌ ﬁne café",
+                           "مُحَمَّدٌ ذَهَبَ إِلَى المَدْرَسَةِ",
+                           "پیکان کتاب یک ۱۲۳",
+                           "Погода в долине",
+                           "ہم نے کتاب پڑھی",
                            "0range p\xD0\xB0ypal ǉubljana ⑴"};
   for (const char* s : samples) {
     const std::string n = Norm(s);
@@ -84,9 +87,9 @@ TEST(Normalize, Idempotent) {
 // Random strings of code points from the ranges normalisation treats specially.
 TEST(Normalize, IdempotentOnRandomText) {
   const std::pair<char32_t, char32_t> pools[] = {
-      {0x20, 0x7E},     {0xA0, 0x17F},    {0x300, 0x36F},   {0x370, 0x3FF},   {0x400, 0x4FF},
-      {0x591, 0x5F4},   {0x600, 0x6FF},   {0x8D3, 0x8FF},   {0x1100, 0x11FF}, {0x200B, 0x206F},
-      {0x2460, 0x24FF}, {0x3131, 0x318E}, {0x3300, 0x33FF}, {0xAC00, 0xAC40}, {0xFB00, 0xFB4F},
+      {0x20, 0x7E},     {0xA0, 0x17F},    {0x300, 0x36F},   {0x370, 0x3FF},     {0x400, 0x4FF},
+      {0x591, 0x5F4},   {0x600, 0x6FF},   {0x8D3, 0x8FF},   {0x1100, 0x11FF},   {0x200B, 0x206F},
+      {0x2460, 0x24FF}, {0x3131, 0x318E}, {0x3300, 0x33FF}, {0xAC00, 0xAC40},   {0xFB00, 0xFB4F},
       {0xFB50, 0xFDFF}, {0xFE70, 0xFEFF}, {0xFF01, 0xFF9F}, {0x1D400, 0x1D7FF}, {0x1F300, 0x1F6FF}};
   std::mt19937 rng(42);
   for (int t = 0; t < 3000; ++t) {

@@ -687,6 +687,7 @@ Status ReferralService::ApplyFeedback(std::string_view actor, std::string_view p
       if (all) {
         to = ReferralState::kRemoved;
         if (r.order && r.order->complied_ms == 0) r.order->complied_ms = now;
+        ClosePause(r.order, now);
       } else {
         // Some URLs are gone, others not yet: the platform is evidently handling it.
         to = r.state == ReferralState::kDelivered ? ReferralState::kAcknowledged : r.state;
@@ -701,13 +702,17 @@ Status ReferralService::ApplyFeedback(std::string_view actor, std::string_view p
       d["jurisdictions"] = std::move(j);
       // TCO accepts disabling access in all Member States: "EU" or no list given.
       const bool eu_wide = f.jurisdictions.empty() || Contains(f.jurisdictions, "EU");
-      if (r.order && r.order->complied_ms == 0 && eu_wide) r.order->complied_ms = now;
+      if (r.order && r.order->complied_ms == 0 && eu_wide) {
+        r.order->complied_ms = now;
+        ClosePause(r.order, now);
+      }
       break;
     }
     case FeedbackKind::kRejected:
       if (f.reason.empty()) return Status::InvalidArgument("a rejection needs a reason");
       to = ReferralState::kRejected;
       r.last_reason = f.reason;
+      ClosePause(r.order, now);
       break;
     case FeedbackKind::kCannotComply: {
       if (!f.cannot_comply_reason) {

@@ -342,6 +342,24 @@ TEST_F(ServiceTest, ForceMajeurePausesUntilResumed) {
   EXPECT_FALSE(clock->overdue);
 }
 
+TEST_F(ServiceTest, RemovalDuringAPauseEndsIt) {
+  auto req = Request("org-a", LegalRoute::kTcoRemovalOrder, {Item("https://v/1", "videohost")});
+  req.order = Order(true);
+  int64_t id = service_.Refer(req)->created[0];
+  DeliverOne(id);
+  clock_.Advance(10 * kMin);
+  ASSERT_TRUE(Feed(id, FeedbackKind::kCannotComply).ok());
+  clock_.Advance(3 * kMsPerHour);
+  ASSERT_TRUE(Feed(id, FeedbackKind::kRemoved).ok());
+  auto r = service_.Get(id);
+  EXPECT_NE(r->order->pauses[0].end_ms, 0);
+  auto c = service_.OrderClock(id);
+  EXPECT_TRUE(c->complied);
+  EXPECT_FALSE(c->paused);
+  EXPECT_FALSE(c->overdue);
+  EXPECT_TRUE(service_.FlagOverdue("system")->empty());
+}
+
 TEST_F(ServiceTest, PauseRemainingPolicy) {
   ServiceOptions o;
   o.resume_policy = ResumePolicy::kPauseRemaining;
