@@ -272,9 +272,11 @@ int main(int argc, char** argv) {
                   scan_stats.seconds_total,
               100 * scan_stats.seconds_links / scan_stats.seconds_total,
               100 * scan_stats.seconds_hash / scan_stats.seconds_total);
-  std::printf(
-      "scan / hash-alone (cpu) = %.2fx (pipeline adds %.0f%% over hashing the same media)\n",
-      hs > 0 ? sc / hs : 0.0, hs > 0 ? 100 * (sc / hs - 1) : 0.0);
+  if (!photos.empty()) {
+    std::printf(
+        "scan / hash-alone (cpu) = %.2fx (pipeline adds %.0f%% over hashing the same media)\n",
+        hs > 0 ? sc / hs : 0.0, hs > 0 ? 100 * (sc / hs - 1) : 0.0);
+  }
   std::error_code ec;
   fs::remove_all(dir, ec);
   return 0;

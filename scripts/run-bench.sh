@@ -29,10 +29,14 @@ echo "== text signals (bench/text_bench): normalisation, MinHash, CLD2, indicato
 echo "== audio fingerprints (bench/audio_bench): decode + Chromaprint per item, BER comparison"
 "$build/bench/audio_bench" 5
 echo "== OCR (bench/ocr_bench): script detection + Tesseract per image, warm engine"
-"$build/bench/ocr_bench" "$root/src/ocr/testdata" 3
+OMP_THREAD_LIMIT=1 "$build/bench/ocr_bench" "$root/src/ocr/testdata" 3
 
 echo "== referrals (bench/referral_bench): package, render, sign, deliver to a loopback webhook / SMTP sink"
 "$build/bench/referral_bench" --referrals 2000 --items 5 --smtp 200
+
+echo "== collection (bench/collect_bench): Telegram export parsing, link analysis, scan vs hashing alone"
+"$build/bench/collect_bench" --messages 200000 --images 0 --repeat 3
+"$build/bench/collect_bench" --messages 5000 --images 500 --repeat 3
 
 echo "== hash index (bench/index_bench): vigil MIH vs FAISS IndexBinaryMultiHash vs brute force"
 if [ "$mode" = "--full" ]; then

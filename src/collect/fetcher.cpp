@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cstring>
+#include <exception>
 #include <optional>
 
 #include "collect/url.h"
@@ -197,7 +198,20 @@ std::string SniffContentType(std::string_view s) {
   return "application/octet-stream";
 }
 
-Result<FetchResult> SafeFetcher::Fetch(std::string_view raw_url, std::string_view accept) const {
+Result<FetchResult> SafeFetcher::Fetch(std::string_view url, std::string_view accept) const {
+  // Asio and OpenSSL report resource failures (no memory, no file descriptors) by
+  // throwing; none of that may cross into the caller.
+  try {
+    return FetchUnguarded(url, accept);
+  } catch (const std::bad_alloc&) {
+    return Status::ResourceExhausted(std::string(url.substr(0, 200)) + ": out of memory");
+  } catch (const std::exception& e) {
+    return Status::Unavailable(std::string(url.substr(0, 200)) + ": " + e.what());
+  }
+}
+
+Result<FetchResult> SafeFetcher::FetchUnguarded(std::string_view raw_url,
+                                                std::string_view accept) const {
   const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
   auto first = CanonicalizeUrl(raw_url);
   if (!first.ok()) {

@@ -76,6 +76,8 @@ class SafeFetcher {
   const FetchOptions& options() const { return options_; }
 
  private:
+  Result<FetchResult> FetchUnguarded(std::string_view url, std::string_view accept) const;
+
   FetchOptions options_;
 };
 

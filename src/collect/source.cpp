@@ -1,6 +1,7 @@
 #include "collect/source.h"
 
 #include <cctype>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 
@@ -71,7 +72,15 @@ Status Source::Read(const ItemSink& sink) const {
     if (item.origin.empty()) item.origin = origin;
     return sink(std::move(item));
   };
-  return kind_->read(input_, options_, bounded);
+  // Readers return Status; only allocation failure (a hostile document's size) or a
+  // library bug can throw, and neither may cross into the caller.
+  try {
+    return kind_->read(input_, options_, bounded);
+  } catch (const std::bad_alloc&) {
+    return Status::ResourceExhausted(origin + ": out of memory");
+  } catch (const std::exception& e) {
+    return Status::Internal(origin + ": " + e.what());
+  }
 }
 
 Result<Source> OpenSource(std::string_view spec, const SourceOptions& options) {
