@@ -259,9 +259,10 @@ Status VideoDecoder::ForEachFrame(const std::function<Status(const Frame&)>& vis
       int err = avcodec_receive_frame(cc, f);
       if (err == AVERROR(EAGAIN) || err == AVERROR_EOF) return Status::OK();
       if (err < 0) {
-        // A damaged frame: skip it, as the ffmpeg CLI does.
+        // A damaged frame: skip it, as the ffmpeg CLI does, and go on with the next packet
+        // (looping here could spin on an error that persists).
         ++packets_rejected_;
-        continue;
+        return Status::OK();
       }
       if (frames_decoded_ >= limits_.max_frames) {
         av_frame_unref(f);

@@ -64,6 +64,9 @@ constexpr char kPdqfMagic[4] = {'P', 'D', 'Q', 'F'};
 constexpr int kMaxParsePeriods = 64;
 constexpr int kMaxParseCoefficients = 64;
 constexpr int kMaxParseDimension = 4096;
+// Level 2 walks every offset of every period: bound the work a hostile file can ask for
+// (the standard periods are at most 14653).
+constexpr int kMaxParsePeriodLength = 100'000;
 
 }  // namespace
 
@@ -353,7 +356,7 @@ Result<TmkSignature> ParseTmk(std::span<const uint8_t> bytes) {
   take(sig.cos_features.data(), 4 * feat);
   take(sig.sin_features.data(), 4 * feat);
   for (int p : sig.periods) {
-    if (p <= 0) return Status::Corruption("TMK period must be positive");
+    if (p <= 0 || p > kMaxParsePeriodLength) return Status::Corruption("TMK period out of range");
   }
   auto finite = [](const std::vector<float>& v) {
     return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });

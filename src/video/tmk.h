@@ -118,7 +118,8 @@ Result<TmkSignature> ComputeTmk(std::span<const uint8_t> video_bytes,
 // The reference's binary .tmk layout (little-endian, as written on x86).
 std::vector<uint8_t> SerializeTmk(const TmkSignature& sig);
 // Parses a .tmk file; Corruption for anything malformed (wrong magic, inconsistent sizes).
-// Only PDQF signatures with at most 64 periods, 64 coefficients and 4096 dimensions load.
+// Only PDQF signatures with at most 64 periods (each <= 100000 frames), 64 coefficients and
+// 4096 dimensions load.
 Result<TmkSignature> ParseTmk(std::span<const uint8_t> bytes);
 
 // Level 1: cosine similarity of the pure-average features. Level 2: the best time-offset

@@ -40,7 +40,7 @@ class FetcherProber final : public UrlProber {
   // means "this content was removed" (the platform's removal page).
   FetcherProber(collect::FetchOptions options,
                 std::map<std::string, std::vector<std::string>> removal_markers = {})
-      : fetcher_(std::move(options)), markers_(std::move(removal_markers)) {}
+      : fetcher_(std::move(options)), markers_(removal_markers.begin(), removal_markers.end()) {}
   Result<ProbeResult> Probe(std::string_view platform_id, std::string_view url) override;
 
  private:
