@@ -83,22 +83,39 @@ asio::awaitable<Status> Exchange(Stream& stream, http::request<http::string_body
   co_return Status::OK();
 }
 
+// An IP literal skips the resolver: Asio's asynchronous resolve starts a thread per I/O
+// context, which was most of the cost of a loopback delivery.
+asio::awaitable<Status> Connect(beast::tcp_stream& stream, const std::string& host,
+                                const std::string& port) {
+  boost::system::error_code aec;
+  const asio::ip::address addr = asio::ip::make_address(host, aec);
+  if (!aec) {
+    unsigned p = 0;
+    auto [ptr, pec] = std::from_chars(port.data(), port.data() + port.size(), p);
+    if (pec != std::errc() || p == 0 || p > 65535) co_return Status::InvalidArgument("bad port");
+    auto [cec] = co_await stream.async_connect(tcp::endpoint(addr, static_cast<uint16_t>(p)),
+                                               asio::as_tuple(asio::use_awaitable));
+    if (cec) co_return NetError("connect", cec);
+    co_return Status::OK();
+  }
+  tcp::resolver resolver(co_await asio::this_coro::executor);
+  auto [ec, results] =
+      co_await resolver.async_resolve(host, port, asio::as_tuple(asio::use_awaitable));
+  if (ec) co_return NetError("resolve " + host, ec);
+  auto [cec, ep] = co_await stream.async_connect(results, asio::as_tuple(asio::use_awaitable));
+  if (cec) co_return NetError("connect", cec);
+  co_return Status::OK();
+}
+
 asio::awaitable<void> Attempt(const Target& t, http::request<http::string_body>& req,
                               std::chrono::milliseconds timeout, asio::ssl::context* tls,
                               Response* out, Status* status) {
   auto ex = co_await asio::this_coro::executor;
-  tcp::resolver resolver(ex);
-  auto [ec, results] =
-      co_await resolver.async_resolve(t.host, t.port, asio::as_tuple(asio::use_awaitable));
-  if (ec) {
-    *status = NetError("resolve " + t.host, ec);
-    co_return;
-  }
   beast::tcp_stream stream(ex);
   stream.expires_after(timeout);
-  auto [cec, ep] = co_await stream.async_connect(results, asio::as_tuple(asio::use_awaitable));
-  if (cec) {
-    *status = NetError("connect", cec);
+  Status connected = co_await Connect(stream, t.host, t.port);
+  if (!connected.ok()) {
+    *status = connected;
     co_return;
   }
   if (!t.tls) {
