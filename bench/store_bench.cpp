@@ -136,8 +136,13 @@ int main(int argc, char** argv) {
   if (backend == "postgres" || backend == "both") {
     std::string script = std::string(VIGIL_SOURCE_DIR) + "/scripts/pg-test-server.sh";
     bool started = false;
+    std::string pg_dir;
     if (pg.empty()) {
-      std::string cmd = script + " start " + dir + "/pg";
+      // Its own top-level directory: the server runs as `postgres` when we are root and
+      // could not enter our 0700 scratch directory.
+      char pg_tmpl[] = "/tmp/vigil-bench-pg.XXXXXX";
+      pg_dir = mkdtemp(pg_tmpl) ? pg_tmpl : dir + "/pg";
+      std::string cmd = script + " start " + pg_dir;
       FILE* p = popen(cmd.c_str(), "r");
       std::array<char, 512> buf{};
       if (p && fgets(buf.data(), buf.size(), p)) pg = buf.data();
@@ -150,7 +155,7 @@ int main(int argc, char** argv) {
       started = true;
     }
     rc |= RunOne("postgres", pg, file, n);
-    if (started) std::system((script + " stop " + dir + "/pg").c_str());
+    if (started && std::system((script + " stop " + pg_dir).c_str()) != 0) rc = 1;
   }
   std::filesystem::remove_all(dir);
   return rc;

@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int64_t now = 1'767'225'600;
 
   auto parsed = ParseSignatureHeader(header);
-  Status v = VerifySignature(secret, header, body, now);
+  vigil::Status v = VerifySignature(secret, header, body, now);
   if (v.ok() && !parsed.ok()) __builtin_trap();
   if (!v.ok() && v.code() != vigil::StatusCode::kUnauthenticated) __builtin_trap();
 

@@ -95,7 +95,10 @@ class PgConnection final : public Connection {
   Result<ResultPtr> Run(const std::string& sql, std::span<const Param> params) {
     auto it = prepared_.find(sql);
     if (it == prepared_.end()) {
-      std::string name = "s" + std::to_string(prepared_.size() + 1);
+      // Built in two steps: `"s" + std::to_string(...)` trips GCC 12's -Wrestrict false
+      // positive in release builds.
+      std::string name = std::to_string(prepared_.size() + 1);
+      name.insert(name.begin(), 's');
       std::string text = NumberPlaceholders(sql);
       ResultPtr res(PQprepare(conn_.get(), name.c_str(), text.c_str(),
                               static_cast<int>(params.size()), nullptr));
