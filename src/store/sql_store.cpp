@@ -485,10 +485,13 @@ class SqlStore final : public Store {
     std::unordered_map<std::string, Existing> existing;
     std::vector<const SignalInput*> inserts;
     std::vector<Param> params;
+    // PostgreSQL pays a round trip per statement, so rows travel in batches; SQLite runs
+    // in-process, where one cached single-row statement per row is cheapest.
+    const size_t batch_rows = conn_->dialect() == Dialect::kSqlite ? 1 : kBatchRows;
     for (size_t start = 0; start < todo.size();) {
       SignalType type = todo[start].type;
       size_t end = start;
-      while (end < todo.size() && end - start < kBatchRows && todo[end].type == type) ++end;
+      while (end < todo.size() && end - start < batch_rows && todo[end].type == type) ++end;
       const size_t n = end - start;
       // Which of this batch are already in the bank? The query names only value and type
       // (bank filtered here): given bank_id, PostgreSQL's planner, with no statistics for
