@@ -210,14 +210,18 @@ int Run(const Args& a) {
   };
   std::printf("%-26s %12s %10s %10s %10s\n", "route", "requests/s", "p50 ms", "p99 ms",
               "vs trivial");
+  std::vector<WrkResult> results;
   double trivial = 0;
   for (const auto& c : cases) {
-    WrkResult r = RunWrk(a, base + c.path, c.lua);
-    if (std::string(c.name).rfind("trivial", 0) == 0) trivial = r.rps;
-    std::printf("%-26s %12.0f %10.2f %10.2f %9.1f%%%s\n", c.name, r.rps, r.p50_ms, r.p99_ms,
-                trivial > 0 ? 100.0 * r.rps / trivial : 0.0, r.ok ? "" : "  (errors)");
-    std::fflush(stdout);
+    results.push_back(RunWrk(a, base + c.path, c.lua));
+    if (std::string(c.name).rfind("trivial", 0) == 0) trivial = results.back().rps;
   }
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const WrkResult& r = results[i];
+    std::printf("%-26s %12.0f %10.2f %10.2f %9.1f%%%s\n", cases[i].name, r.rps, r.p50_ms, r.p99_ms,
+                trivial > 0 ? 100.0 * r.rps / trivial : 0.0, r.ok ? "" : "  (errors)");
+  }
+  std::fflush(stdout);
 
   // Memory per idle keep-alive connection: RSS of this process (the server; client sockets
   // are kernel memory) before and after opening them.

@@ -47,3 +47,10 @@ fi
 
 echo "== store (bench/store_bench): bulk import of PDQ hashes with labels, SQLite and PostgreSQL"
 "$build/bench/store_bench" --n 1000000 --backend both
+
+echo "== REST API (bench/server_bench): wrk over loopback against vigil serve on a 100k-hash bank"
+if command -v wrk >/dev/null; then
+  "$build/bench/server_bench" --signals 100000 --seconds 5 --connections 16
+else
+  echo "wrk not installed (scripts/install-deps.sh installs it); skipped"
+fi

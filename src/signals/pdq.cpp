@@ -239,7 +239,7 @@ Buffers& Allocate(int rows, int cols) {
   return b;
 }
 
-Result<Dct16> DctOf(const PixelView& view, bool reference_stretch) {
+Result<Dct16> DctOf(const PixelView& view, bool reference_stretch, bool dihedral) {
   VIGIL_RETURN_IF_ERROR(ValidateView(view));
   int rows = view.height, cols = view.width;
   if (reference_stretch && (rows > kReferenceDownsampleDim || cols > kReferenceDownsampleDim)) {
@@ -252,7 +252,7 @@ Result<Dct16> DctOf(const PixelView& view, bool reference_stretch) {
   }
   Buffers& b = Allocate(rows, cols);
   internal::LumaFromView(view, rows, cols, b.luma.data());
-  return internal::FastFromLuma(b.luma.data(), b.scratch.data(), rows, cols);
+  return internal::FastFromLuma(b.luma.data(), b.scratch.data(), rows, cols, !dihedral);
 }
 
 PdqHash ToHash(const Dct16& d) {
@@ -306,11 +306,12 @@ void LumaFromView(const PixelView& v, int out_rows, int out_cols, float* luma) {
   }
 }
 
-Dct16 ReferenceFromLuma(float* luma, float* scratch, int rows, int cols) {
+Dct16 ReferenceFromLuma(float* luma, float* scratch, int rows, int cols, bool skip_blur_at_64) {
   Dct16 out{};
   alignas(64) float a[64][64];
   const int wr = WindowSize(cols, 64), wc = WindowSize(rows, 64);
-  for (int pass = 0; pass < kJaroszPasses; ++pass) {
+  const bool blur = !(skip_blur_at_64 && rows == 64 && cols == 64);
+  for (int pass = 0; blur && pass < kJaroszPasses; ++pass) {
     for (int i = 0; i < rows; ++i) {
       Box1D(luma + static_cast<size_t>(i) * cols, scratch + static_cast<size_t>(i) * cols, cols, 1,
             wr);
@@ -323,12 +324,13 @@ Dct16 ReferenceFromLuma(float* luma, float* scratch, int rows, int cols) {
   return out;
 }
 
-Dct16 FastFromLuma(float* luma, float* scratch, int rows, int cols) {
+Dct16 FastFromLuma(float* luma, float* scratch, int rows, int cols, bool skip_blur_at_64) {
   Dct16 out{};
   alignas(64) float a[64][64];
   const int wr = WindowSize(cols, 64), wc = WindowSize(rows, 64);
   float* sums = scratch + static_cast<size_t>(rows) * cols;  // cols floats of room
-  for (int pass = 0; pass < kJaroszPasses; ++pass) {
+  const bool blur = !(skip_blur_at_64 && rows == 64 && cols == 64);
+  for (int pass = 0; blur && pass < kJaroszPasses; ++pass) {
     for (int i = 0; i < rows; ++i) {
       Box1D(luma + static_cast<size_t>(i) * cols, scratch + static_cast<size_t>(i) * cols, cols, 1,
             wr);
@@ -361,7 +363,7 @@ Hash256 BitsFromDct(const float dct[16][16]) {
 
 namespace {
 
-Dct16 DctOfLuma(std::span<float> luma, int rows, int cols) {
+Dct16 DctOfLuma(std::span<float> luma, int rows, int cols, bool dihedral) {
   if (rows < kMinHashableDim || cols < kMinHashableDim ||
       luma.size() < static_cast<size_t>(rows) * cols) {
     Dct16 empty{};
@@ -369,36 +371,36 @@ Dct16 DctOfLuma(std::span<float> luma, int rows, int cols) {
     return empty;
   }
   Buffers& b = Allocate(rows, cols);
-  return internal::FastFromLuma(luma.data(), b.scratch.data(), rows, cols);
+  return internal::FastFromLuma(luma.data(), b.scratch.data(), rows, cols, !dihedral);
 }
 
 }  // namespace
 
 PdqHash HashLuma(std::span<float> luma, int rows, int cols) {
-  return ToHash(DctOfLuma(luma, rows, cols));
+  return ToHash(DctOfLuma(luma, rows, cols, false));
 }
 
 PdqDihedral HashLumaDihedral(std::span<float> luma, int rows, int cols) {
-  return ToDihedral(DctOfLuma(luma, rows, cols));
+  return ToDihedral(DctOfLuma(luma, rows, cols, true));
 }
 
 Result<PdqHash> HashPixels(const PixelView& view) {
-  VIGIL_ASSIGN_OR_RETURN(Dct16 d, DctOf(view, false));
+  VIGIL_ASSIGN_OR_RETURN(Dct16 d, DctOf(view, false, false));
   return ToHash(d);
 }
 
 Result<PdqDihedral> HashPixelsDihedral(const PixelView& view) {
-  VIGIL_ASSIGN_OR_RETURN(Dct16 d, DctOf(view, false));
+  VIGIL_ASSIGN_OR_RETURN(Dct16 d, DctOf(view, false, true));
   return ToDihedral(d);
 }
 
 Result<PdqHash> HashLikeReference(const PixelView& view) {
-  VIGIL_ASSIGN_OR_RETURN(Dct16 d, DctOf(view, true));
+  VIGIL_ASSIGN_OR_RETURN(Dct16 d, DctOf(view, true, false));
   return ToHash(d);
 }
 
 Result<PdqDihedral> HashLikeReferenceDihedral(const PixelView& view) {
-  VIGIL_ASSIGN_OR_RETURN(Dct16 d, DctOf(view, true));
+  VIGIL_ASSIGN_OR_RETURN(Dct16 d, DctOf(view, true, true));
   return ToDihedral(d);
 }
 

@@ -99,8 +99,10 @@ struct Dct16 {
   float v[16][16];
   int quality;
 };
-Dct16 ReferenceFromLuma(float* luma, float* scratch, int rows, int cols);
-Dct16 FastFromLuma(float* luma, float* scratch, int rows, int cols);
+// skip_blur_at_64: the reference's single-hash path takes an input of exactly 64x64 as
+// already downsampled (no box filter); its dihedral path blurs it anyway. Both kept.
+Dct16 ReferenceFromLuma(float* luma, float* scratch, int rows, int cols, bool skip_blur_at_64);
+Dct16 FastFromLuma(float* luma, float* scratch, int rows, int cols, bool skip_blur_at_64);
 Hash256 BitsFromDct(const float dct[16][16]);
 // Luma of the view, optionally nearest-neighbour stretched to out_rows x out_cols.
 void LumaFromView(const PixelView& view, int out_rows, int out_cols, float* luma);

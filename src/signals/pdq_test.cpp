@@ -50,12 +50,33 @@ TEST(PdqTest, FastPathEqualsReferenceExactly) {
     std::vector<float> luma(n);
     std::uniform_real_distribution<float> dist(0, 255);
     for (auto& v : luma) v = dist(rng);
-    std::vector<float> a = luma, b = luma, sa(n + cols), sb(n + cols);
-    internal::Dct16 ref = internal::ReferenceFromLuma(a.data(), sa.data(), rows, cols);
-    internal::Dct16 fast = internal::FastFromLuma(b.data(), sb.data(), rows, cols);
-    EXPECT_EQ(ref.quality, fast.quality) << rows << "x" << cols;
-    EXPECT_EQ(std::memcmp(ref.v, fast.v, sizeof ref.v), 0) << rows << "x" << cols;
+    std::vector<float> sa(n + cols), sb(n + cols);
+    for (bool skip : {false, true}) {
+      std::vector<float> a = luma, b = luma;
+      internal::Dct16 ref = internal::ReferenceFromLuma(a.data(), sa.data(), rows, cols, skip);
+      internal::Dct16 fast = internal::FastFromLuma(b.data(), sb.data(), rows, cols, skip);
+      EXPECT_EQ(ref.quality, fast.quality) << rows << "x" << cols;
+      EXPECT_EQ(std::memcmp(ref.v, fast.v, sizeof ref.v), 0) << rows << "x" << cols;
+    }
   }
+}
+
+// As in the reference, a 64x64 input to the single-hash path is taken as already
+// downsampled: no box filter, so its hash is the DCT of the luma itself.
+TEST(PdqTest, SixtyFourSquareSkipsTheBlurLikeTheReference) {
+  auto px = RandomImage(64, 64, 1, 11);
+  std::vector<float> luma(64 * 64), scratch(64 * 64 + 64);
+  for (size_t i = 0; i < luma.size(); ++i) luma[i] = px[i];
+  internal::Dct16 raw = internal::ReferenceFromLuma(luma.data(), scratch.data(), 64, 64, true);
+  auto h = HashPixels(PixelView::Packed(px.data(), 64, 64, 1));
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->hash, internal::BitsFromDct(raw.v));
+  EXPECT_EQ(h->quality, raw.quality);
+  // The dihedral path blurs, as the reference's does.
+  for (size_t i = 0; i < luma.size(); ++i) luma[i] = px[i];
+  internal::Dct16 blurred = internal::ReferenceFromLuma(luma.data(), scratch.data(), 64, 64, false);
+  auto d = HashPixelsDihedral(PixelView::Packed(px.data(), 64, 64, 1));
+  EXPECT_EQ(d->hashes[kOriginal], internal::BitsFromDct(blurred.v));
 }
 
 TEST(PdqTest, TooSmallImagesGiveTheReferenceEmptyHash) {
