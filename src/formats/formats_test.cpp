@@ -160,9 +160,19 @@ TEST(RoundTrip, EveryFormat) {
   }
 }
 
-std::string TempFile(const std::string& name, const std::string& content) {
-  auto dir =
+// A scratch directory removed when the test binary exits.
+struct ScratchDir {
+  std::filesystem::path path =
       std::filesystem::temp_directory_path() / ("vigil-formats-test-" + std::to_string(getpid()));
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+std::string TempFile(const std::string& name, const std::string& content) {
+  static ScratchDir scratch;
+  const auto& dir = scratch.path;
   std::filesystem::create_directories(dir);
   std::string path = (dir / name).string();
   std::ofstream(path, std::ios::binary) << content;
