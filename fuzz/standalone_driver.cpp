@@ -5,8 +5,12 @@
 // libFuzzer builds.
 //
 // usage: DRIVER [--seconds S] [SEED_FILE_OR_DIR...]
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -33,10 +37,32 @@ std::vector<uint8_t> ReadAll(const std::filesystem::path& p) {
   return v;
 }
 
+// The input being run, so a crash can be saved for reproduction (written from the signal
+// handler with async-signal-safe calls only).
+const uint8_t* g_current = nullptr;
+size_t g_current_size = 0;
+
+void SaveCrashingInput(int sig) {
+  const char path[] = "fuzz-crash-input.bin";
+  int fd = ::open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd >= 0) {
+    ssize_t ignored = ::write(fd, g_current, g_current_size);
+    (void)ignored;
+    ::close(fd);
+  }
+  const char msg[] = "\nfuzz driver: crashing input saved to fuzz-crash-input.bin\n";
+  ssize_t ignored = ::write(2, msg, sizeof msg - 1);
+  (void)ignored;
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
 void Run(const std::vector<uint8_t>& in) {
   // A private copy, exactly sized, so ASan sees any read past the end.
   auto copy = std::make_unique<uint8_t[]>(in.size() + 1);
   if (!in.empty()) std::memcpy(copy.get(), in.data(), in.size());
+  g_current = copy.get();
+  g_current_size = in.size();
   LLVMFuzzerTestOneInput(copy.get(), in.size());
 }
 
@@ -95,6 +121,7 @@ std::vector<uint8_t> Mutate(std::vector<uint8_t> v, const std::vector<std::vecto
 
 int main(int argc, char** argv) {
   if (LLVMFuzzerInitialize != nullptr) LLVMFuzzerInitialize(&argc, &argv);
+  for (int sig : {SIGILL, SIGABRT, SIGSEGV, SIGFPE, SIGBUS}) ::signal(sig, SaveCrashingInput);
   double seconds = 5;
   std::vector<std::vector<uint8_t>> seeds;
   for (int i = 1; i < argc; ++i) {
