@@ -250,7 +250,12 @@ std::string QuotedPrintable(std::string_view text) {
     }
     const bool line_end = i + 1 == text.size() || text[i + 1] == '\n' || text[i + 1] == '\r';
     const bool plain = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !line_end);
-    // A leading '.' is encoded so no line ever needs dot-stuffing by a relay.
+    // A leading '.' is encoded so no line ever needs dot-stuffing by a relay. The soft
+    // break comes first: a '.' pushed to the start of a new line must be encoded too.
+    if (plain && col + 1 > 75) {
+      out += "=\r\n";
+      col = 0;
+    }
     if (plain && !(c == '.' && col == 0)) {
       char one[2] = {static_cast<char>(c), 0};
       put(one);

@@ -38,6 +38,10 @@ TEST(Smtp, ParsesReplies) {
 
 TEST(Smtp, QuotedPrintable) {
   EXPECT_EQ(QuotedPrintable("a=b\n"), "a=3Db\r\n");
+  // Found by the fuzz smoke run: a '.' that a soft line break pushes to the start of a
+  // line must be encoded as well.
+  const std::string dots = std::string(75, 'x') + ".";
+  EXPECT_EQ(QuotedPrintable(dots), std::string(75, 'x') + "=\r\n=2E");
   EXPECT_EQ(QuotedPrintable("trailing \n"), "trailing=20\r\n");
   EXPECT_EQ(QuotedPrintable(".dot"), "=2Edot");
   EXPECT_EQ(QuotedPrintable("\xc3\x9c"), "=C3=9C");
