@@ -1,4 +1,5 @@
-// Fuzzes one import parser (VIGIL_FUZZ_FORMAT, set per target in fuzz/CMakeLists.txt): any bytes give records and issues or a clean Status, and
+// Fuzzes one import parser (VIGIL_FUZZ_FORMAT, set per target in fuzz/CMakeLists.txt):
+// any bytes give records and issues or a clean Status, and
 // every record it accepts is canonical (the store would take it as is).
 #include <cstddef>
 #include <cstdint>
