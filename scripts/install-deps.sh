@@ -19,7 +19,7 @@ PACKAGES=(
   # server, formats, collection
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev prometheus-cpp-dev
   libpsl-dev publicsuffix libxml2-dev libidn2-dev python3 python3-jsonschema python3-aiosmtpd
-  python3-yaml wrk
+  python3-yaml wrk curl
   # video, audio, text, ocr
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
   libchromaprint-dev libicu-dev libcld2-dev libtesseract-dev tesseract-ocr

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run-demo.sh BUILD_DIR: the main job on the demo data (what `make run` starts).
-# Generates the synthetic demo corpus once, then hashes it with vigil.
+# Generates the synthetic demo corpus once, hashes it with vigil, then serves it: a demo
+# bank, an admin token printed once, a sample hash-and-match, `vigil serve` until Ctrl-C.
 set -euo pipefail
 build="$1"
 demo="$build/demo"
