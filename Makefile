@@ -26,8 +26,9 @@ deps:
 $(RELEASE_DIR)/build.ninja:
 	cmake -S . -B $(RELEASE_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release
 
+# `make run` needs only the binary and the demo generator; `make bench` builds everything.
 build: deps $(RELEASE_DIR)/build.ninja
-	cmake --build $(RELEASE_DIR) -j $(JOBS)
+	cmake --build $(RELEASE_DIR) -j $(JOBS) --target vigil make_demo_images
 
 run: build
 	@./scripts/run-demo.sh $(RELEASE_DIR)
@@ -61,6 +62,7 @@ fuzz: deps $(FUZZ_DIR)/build.ninja
 	./scripts/run-fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
 bench: build
+	cmake --build $(RELEASE_DIR) -j $(JOBS)
 	./scripts/run-bench.sh $(RELEASE_DIR)
 
 format:
