@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "media/av_io.h"
+
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -20,78 +22,11 @@ extern "C" {
 namespace vigil::video {
 namespace {
 
-constexpr int kIoBufferSize = 64 * 1024;
 // swscale's SIMD writers may store a few bytes past the last pixel of a row.
 constexpr int kRowSlackBytes = 64;
 
-std::string AvError(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, buf, sizeof(buf));
-  return buf;
-}
+using namespace media::av;  // memory I/O, closers, AvError, QuietFfmpegLogs
 
-// FFmpeg logs to stderr by default; on hostile input that is a flood. vigil reports
-// through Status instead, so the library is silenced once per process.
-void QuietFfmpegLogs() {
-  static std::once_flag once;
-  std::call_once(once, [] { av_log_set_level(AV_LOG_QUIET); });
-}
-
-struct MemoryReader {
-  const uint8_t* data = nullptr;
-  int64_t size = 0;
-  int64_t pos = 0;
-};
-
-int ReadPacket(void* opaque, uint8_t* buf, int buf_size) {
-  auto* r = static_cast<MemoryReader*>(opaque);
-  const int64_t left = r->size - r->pos;
-  if (left <= 0) return AVERROR_EOF;
-  const int n = static_cast<int>(std::min<int64_t>(left, buf_size));
-  std::memcpy(buf, r->data + r->pos, static_cast<size_t>(n));
-  r->pos += n;
-  return n;
-}
-
-int64_t Seek(void* opaque, int64_t offset, int whence) {
-  auto* r = static_cast<MemoryReader*>(opaque);
-  whence &= ~AVSEEK_FORCE;
-  if (whence == AVSEEK_SIZE) return r->size;
-  int64_t target = 0;
-  if (whence == SEEK_SET) {
-    target = offset;
-  } else if (whence == SEEK_CUR) {
-    target = r->pos + offset;
-  } else if (whence == SEEK_END) {
-    target = r->size + offset;
-  } else {
-    return AVERROR(EINVAL);
-  }
-  if (target < 0 || target > r->size) return AVERROR(EINVAL);
-  r->pos = target;
-  return target;
-}
-
-struct FormatCloser {
-  void operator()(AVFormatContext* p) const { avformat_close_input(&p); }
-};
-struct CodecCloser {
-  void operator()(AVCodecContext* p) const { avcodec_free_context(&p); }
-};
-struct IoCloser {
-  void operator()(AVIOContext* p) const {
-    if (p != nullptr) {
-      av_freep(&p->buffer);
-      avio_context_free(&p);
-    }
-  }
-};
-struct FrameCloser {
-  void operator()(AVFrame* p) const { av_frame_free(&p); }
-};
-struct PacketCloser {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
 struct SwsCloser {
   void operator()(SwsContext* p) const { sws_freeContext(p); }
 };
