@@ -343,6 +343,8 @@ Dct16 FastFromLuma(float* luma, float* scratch, int rows, int cols, bool skip_bl
   return out;
 }
 
+const DctBasis& Dct64Basis() { return Dct().d; }
+
 Hash256 BitsFromDct(const float dct[16][16]) {
   // The reference thresholds at Torben's median, which for 256 values is the 128th
   // smallest (the lower median).

@@ -104,6 +104,10 @@ struct Dct16 {
 Dct16 ReferenceFromLuma(float* luma, float* scratch, int rows, int cols, bool skip_blur_at_64);
 Dct16 FastFromLuma(float* luma, float* scratch, int rows, int cols, bool skip_blur_at_64);
 Hash256 BitsFromDct(const float dct[16][16]);
+// PDQ's 16x64 DCT-II basis (rows 1..16 of the 64-point DCT), as the reference computes it;
+// shared with TMK's PDQF frame features.
+using DctBasis = float[16][64];
+const DctBasis& Dct64Basis();
 // Luma of the view, optionally nearest-neighbour stretched to out_rows x out_cols.
 void LumaFromView(const PixelView& view, int out_rows, int out_cols, float* luma);
 

@@ -18,26 +18,6 @@ namespace {
 static_assert(std::endian::native == std::endian::little,
               "the .tmk layout is the reference's x86 memory image");
 
-// The 16x64 DCT basis of PDQ, computed as the reference computes it.
-struct DctMatrix {
-  float d[16][64];
-  DctMatrix() {
-    const double pi = 3.14159265358979323846;
-    const float scale = static_cast<float>(std::sqrt(2.0 / 64.0));
-    for (int i = 0; i < 16; ++i) {
-      for (int j = 0; j < 64; ++j) {
-        d[i][j] =
-            static_cast<float>(scale * std::cos((pi / 2.0 / 64.0) * static_cast<double>(i + 1) *
-                                                static_cast<double>(2 * j + 1)));
-      }
-    }
-  }
-};
-const DctMatrix& Dct() {
-  static const DctMatrix m;
-  return m;
-}
-
 // Sum of squares in index order, float, as the reference's computeNorm.
 float Norm(const float* v, size_t n) {
   float sum = 0.0f;
@@ -92,7 +72,7 @@ PdqfFeature PdqfFromRgb64(const uint8_t* rgb, int stride) {
   }
   // B = D A D^T. Every output is the reference's sum over k in ascending order; only the
   // loop nest differs, so the floats are the same.
-  const auto& d = Dct().d;
+  const auto& d = pdq::internal::Dct64Basis();
   alignas(64) float t[16][64];
   for (int i = 0; i < 16; ++i) {
     float* ti = t[i];
