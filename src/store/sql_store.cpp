@@ -95,6 +95,11 @@ CREATE TABLE audit_log (
   target TEXT NOT NULL, before_state TEXT NOT NULL, after_state TEXT NOT NULL,
   details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
 )sql"},
+    // Placeholders reserved so that work on different components can add tables without
+    // renumbering each other; each is replaced by its component's schema.
+    {2, "SELECT 1"},  // collection: links, stable item keys (issue 5)
+    {3, "SELECT 1"},  // referrals, removal orders, evidence (issue 7)
+    {4, "SELECT 1"},  // scale-out work ledger (issue 10)
 };
 
 std::string ForDialect(std::string sql, Dialect d) {
