@@ -310,7 +310,7 @@ class Service::Handlers {
   }
 
   // Where a match came from: bank, signal, labels, distance, contributing organisation.
-  json::object ProvenanceJson(const SignalInfo& s, int distance) {
+  json::object ProvenanceJson(const match::SignalInfo& s, int distance) {
     auto bank = CachedBank(s.bank_id);
     int64_t contributor = s.contributor_org_id;
     if (contributor == 0 && bank) contributor = bank->owner_org_id;
@@ -335,8 +335,8 @@ class Service::Handlers {
     int quality = -1;
   };
 
-  std::vector<SignalHit> MatchOne(const QuerySignal& q, int max_distance, const Principal& p,
-                                  const std::vector<int64_t>& only_banks) {
+  std::vector<match::SignalHit> MatchOne(const QuerySignal& q, int max_distance, const Principal& p,
+                                         const std::vector<int64_t>& only_banks) {
     int64_t org = p.user.org_id;
     return s_.matcher_.Match(q.type, q.value, max_distance, [&](int64_t bank_id) {
       if (!only_banks.empty() &&
@@ -436,7 +436,7 @@ class Service::Handlers {
       item.media.push_back(std::move(media));
     }
     // Match before storing: a failed match must not leave a half-recorded item.
-    std::vector<std::vector<SignalHit>> hits(sub.media.size());
+    std::vector<std::vector<match::SignalHit>> hits(sub.media.size());
     for (size_t i = 0; i < sub.media.size(); ++i) {
       for (const auto& q : sub.media[i].signals) {
         auto h = MatchOne(q, max_distance, p, {});

@@ -25,8 +25,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "match/matcher.h"
 #include "server/auth.h"
-#include "server/matcher.h"
 #include "server/review_queue.h"
 #include "server/router.h"
 #include "store/store.h"
@@ -47,7 +47,7 @@ struct ServiceOptions {
   double rate_limit_per_second = kDefaultRateLimitPerSecond;  // <= 0: no limit
   double rate_limit_burst = kDefaultRateLimitBurst;
   std::chrono::steady_clock::duration token_cache_ttl = kDefaultTokenCacheTtl;
-  int default_pdq_max_distance = kDefaultPdqMaxDistance;
+  int default_pdq_max_distance = match::kDefaultPdqMaxDistance;
   // Console files served at "/"; empty: a small placeholder page.
   std::string static_dir;
   // Clock for review leases; tests pin it.
@@ -97,7 +97,7 @@ class Service {
   std::unique_ptr<store::Store> store_;
   ServiceOptions options_;
   Router router_;
-  Matcher matcher_;
+  match::Matcher matcher_;
   ReviewQueue queue_;
   RateLimiter limiter_;
   TokenCache token_cache_;

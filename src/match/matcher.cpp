@@ -1,9 +1,9 @@
-#include "server/matcher.h"
+#include "match/matcher.h"
 
 #include <algorithm>
 #include <mutex>
 
-namespace vigil::server {
+namespace vigil::match {
 namespace {
 
 std::string ExactKey(store::SignalType type, const std::string& value) {
@@ -152,4 +152,4 @@ size_t Matcher::live_signals() const {
   return live_;
 }
 
-}  // namespace vigil::server
+}  // namespace vigil::match

@@ -1,4 +1,4 @@
-// The server's in-memory view of every bank's live signals, for matching without a
+// The in-memory view of every bank's live signals, for matching without a
 // database round trip: PDQ hashes in an exact MihIndex (src/index), exact-match types
 // (md5, sha256, text, url, ...) in a hash map, and each signal's provenance (bank, labels,
 // contributing organisation) beside them.
@@ -24,7 +24,7 @@
 #include "index/mih_index.h"
 #include "store/store.h"
 
-namespace vigil::server {
+namespace vigil::match {
 
 // Default PDQ match radius: ThreatExchange's recommended threshold.
 inline constexpr int kDefaultPdqMaxDistance = 31;
@@ -76,4 +76,4 @@ class Matcher {
   size_t live_ = 0;
 };
 
-}  // namespace vigil::server
+}  // namespace vigil::match
