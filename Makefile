@@ -9,7 +9,7 @@ FUZZ_DIR    ?= build/fuzz
 FUZZ_SECONDS ?= 300
 CMAKE_GEN   := -G Ninja
 
-.PHONY: all deps build run test test-only bench fuzz fuzz-smoke format check-format clean help
+.PHONY: all deps build console run test test-only bench fuzz fuzz-smoke format check-format clean help
 
 all: build
 
@@ -30,14 +30,22 @@ $(RELEASE_DIR)/build.ninja:
 build: deps $(RELEASE_DIR)/build.ninja
 	cmake --build $(RELEASE_DIR) -j $(JOBS) --target vigil make_demo_images
 
-run: build
+# The web console (console/): npm ci when the lockfile changed, a build when sources did.
+CONSOLE_SRC := $(shell find console/src console/index.html console/vite.config.ts console/tsconfig.json -type f 2>/dev/null)
+console/node_modules/.package-lock.json: console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+console/dist/index.html: console/node_modules/.package-lock.json $(CONSOLE_SRC)
+	cd console && npm run build
+console: console/dist/index.html
+
+run: build console
 	@./scripts/run-demo.sh $(RELEASE_DIR)
 
 $(ASAN_DIR)/build.ninja:
 	cmake -S . -B $(ASAN_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON \
 	  -DVIGIL_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_DEBUG="-g1 -O1" -DCMAKE_C_FLAGS_DEBUG="-g1 -O1"
 
-test: deps $(ASAN_DIR)/build.ninja
+test: deps console/node_modules/.package-lock.json $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	$(MAKE) --no-print-directory test-only check-format
 

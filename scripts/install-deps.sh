@@ -26,6 +26,8 @@ PACKAGES=(
   tesseract-ocr-osd tesseract-ocr-eng tesseract-ocr-ara tesseract-ocr-fra tesseract-ocr-ita
   tesseract-ocr-deu tesseract-ocr-rus tesseract-ocr-tur tesseract-ocr-fas tesseract-ocr-urd
   tesseract-ocr-script-arab python3-pil fonts-dejavu-core fonts-noto-core
+  # web console end-to-end tests (Node.js 20 comes with the machine; npm ci in console/)
+  chromium
   # scale-out
   libnats-dev nats-server
 )

@@ -37,6 +37,8 @@ echo "== referrals (bench/referral_bench): package, render, sign, deliver to a l
 echo "== collection (bench/collect_bench): Telegram export parsing, link analysis, scan vs hashing alone"
 "$build/bench/collect_bench" --messages 200000 --images 0 --repeat 3
 "$build/bench/collect_bench" --messages 5000 --images 500 --repeat 3
+echo "== vigil scan on the demo action day (store + match) vs vigil hash -j 1 on its photos"
+"$root/scripts/bench-scan.sh" "$build" 5
 
 echo "== hash index (bench/index_bench): vigil MIH vs FAISS IndexBinaryMultiHash vs brute force"
 if [ "$mode" = "--full" ]; then

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "server/auth.h"
+#include "server/console_files.h"
 #include "server/http_server.h"
 #include "server/service.h"
 #include "store/store.h"
@@ -90,7 +91,9 @@ Status RunServe(const ServeFlags& f) {
   server::ServiceOptions so;
   so.rate_limit_per_second = f.rate_limit;
   so.rate_limit_burst = f.rate_burst;
-  so.static_dir = f.static_dir;
+  so.static_dir = f.static_dir == "none" ? ""
+                  : f.static_dir.empty() ? server::DefaultConsoleDir()
+                                         : f.static_dir;
   VIGIL_ASSIGN_OR_RETURN(auto service, server::Service::Create(std::move(st), so));
 
   // Signals are taken by sigwait on this thread, not by the server's threads.
@@ -106,7 +109,9 @@ Status RunServe(const ServeFlags& f) {
             << "://"
             << (http.address.find(':') != std::string::npos ? "[" + http.address + "]"
                                                             : http.address)
-            << ":" << srv.port() << " (API under /api/v1; Ctrl-C stops)\n"
+            << ":" << srv.port() << " (API under /api/v1; console "
+            << (so.static_dir.empty() ? "not built" : "from " + so.static_dir)
+            << "; Ctrl-C stops)\n"
             << std::flush;
   int sig = 0;
   sigwait(&signals, &sig);
@@ -129,7 +134,10 @@ void RegisterServe(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--tls-cert", f->tls_cert, "PEM certificate chain; with --tls-key serves HTTPS");
   cmd->add_option("--tls-key", f->tls_key, "PEM private key for --tls-cert");
-  cmd->add_option("--static", f->static_dir, "Directory of console files to serve at /");
+  cmd->add_option("--console,--static", f->static_dir,
+                  "Directory of the built web console served at / (default: console/dist of "
+                  "this build's checkout, or $VIGIL_CONSOLE_DIR, when built; 'none': a "
+                  "placeholder page)");
   cmd->add_option("--bootstrap-org", f->bootstrap_org,
                   "Name of the first organisation created on an empty store")
       ->capture_default_str();

@@ -28,6 +28,7 @@ void RegisterServe(CLI::App& app, int* exit_code);  // serve and token (cmd_serv
 void RegisterText(CLI::App& app, int* exit_code);
 void RegisterAudio(CLI::App& app, int* exit_code);
 void RegisterOcr(CLI::App& app, int* exit_code);
+void RegisterWorker(CLI::App& app, int* exit_code);  // worker, enqueue, queue
 
 // Prints "vigil: <context>: <status message>" on stderr.
 void PrintError(const std::string& context, const Status& status);

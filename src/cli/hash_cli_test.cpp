@@ -92,6 +92,45 @@ TEST(HashCli, FailuresAreReportedAndTheRunGoesOn) {
   EXPECT_NE(j.out.find("\"error\":"), std::string::npos) << j.out;
 }
 
+// Video, text and image in one run (issue 9): jsonl lists every signal, `signals` lines
+// import into a bank as they are, typed-csv quotes vPDQ values, csv stays images-only.
+TEST(HashCli, EveryKindInJsonlSignalsAndTypedCsv) {
+  const std::string clip = std::string(VIGIL_TESTDATA_DIR) + "/video/test-padded-dimensions.mp4";
+  const std::string text = ::testing::TempDir() + "/vigil_hash_cli_statement.txt";
+  std::ofstream(text) << "A benign, synthetic STATEMENT.\nSecond line.\n";
+  const std::string image = kPdqDir + "/misc-images/wee.jpg";
+  const std::string files = " '" + clip + "' '" + text + "' '" + image + "'";
+
+  ShellRun j = Sh("'" + kVigil + "' hash -q --no-tmk --format jsonl" + files);
+  EXPECT_EQ(j.status, 0) << j.out;
+  EXPECT_EQ(std::count(j.out.begin(), j.out.end(), '\n'), 3);
+  for (const char* key : {"\"kind\":\"video\"", "\"type\":\"vpdq\"", "\"kind\":\"text\"",
+                          "\"value\":\"a benign synthetic statement second line\"",
+                          "\"kind\":\"image\"", "\"type\":\"pdq\"", "\"width\":"}) {
+    EXPECT_NE(j.out.find(key), std::string::npos) << key << " in " << j.out;
+  }
+  EXPECT_EQ(j.out.find("\"type\":\"tmk\""), std::string::npos);  // --no-tmk
+
+  const std::string db = ::testing::TempDir() + "/vigil_hash_cli_bank.db";
+  std::remove(db.c_str());
+  ShellRun imp = Sh("'" + kVigil + "' hash -q --format signals" + files + " | '" + kVigil +
+                    "' bank import media - --format jsonl --create --db '" + db + "' 2>&1");
+  EXPECT_EQ(imp.status, 0) << imp.out;
+  ShellRun exp = Sh("'" + kVigil + "' bank export media --format jsonl --db '" + db + "'");
+  EXPECT_EQ(exp.status, 0) << exp.out;
+  for (const char* type : {"\"vpdq\"", "\"text\"", "\"pdq\"", "\"md5\"", "\"sha256\""}) {
+    EXPECT_NE(exp.out.find(type), std::string::npos) << type << " in " << exp.out;
+  }
+
+  ShellRun t = Sh("'" + kVigil + "' hash -q --no-tmk --format typed-csv '" + clip + "'");
+  EXPECT_EQ(t.status, 0);
+  EXPECT_EQ(t.out.rfind("vpdq,\"0,", 0), 0u) << t.out;
+
+  ShellRun c = Sh("'" + kVigil + "' hash -q '" + clip + "' 2>/dev/null");
+  EXPECT_EQ(c.status, 1);  // csv is pdq-photo-hasher's format: images only, as before
+  EXPECT_EQ(c.out, "");
+}
+
 TEST(HashCli, UsageErrorsExitTwoAndHelpExplains) {
   EXPECT_EQ(Sh("'" + kVigil + "' hash 2>/dev/null").status, 2);
   EXPECT_EQ(Sh("'" + kVigil + "' hash --format xml x.jpg 2>/dev/null").status, 2);

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   RegisterText(app, &exit_code);
   RegisterAudio(app, &exit_code);
   RegisterOcr(app, &exit_code);
+  RegisterWorker(app, &exit_code);
 
   try {
     app.parse(argc, argv);

@@ -147,7 +147,13 @@ Parsed ParsePlain(std::string_view data, const ParseOptions& o) {
     r.line = n;
     r.signal.type = o.default_type;
     r.signal.source_exchange = o.source_exchange;
-    size_t comma = line.find(',');
+    // VALUE<TAB>LABEL,... where a value may hold commas (vPDQ); else VALUE,LABEL,...;
+    // a vPDQ line without a TAB is all value.
+    const size_t tab = line.find('\t');
+    const bool whole = tab == std::string_view::npos && o.default_type == SignalType::kVpdq;
+    size_t comma = tab != std::string_view::npos ? tab
+                   : whole                       ? std::string_view::npos
+                                                 : line.find(',');
     r.signal.value = std::string(TrimView(line.substr(0, comma)));
     while (comma != std::string_view::npos) {
       line.remove_prefix(comma + 1);
@@ -391,7 +397,10 @@ class PlainWriter final : public SignalWriter {
       return;
     }
     out_ << s.value;
-    for (const std::string& l : s.labels) out_ << ',' << l;
+    // vPDQ values hold commas: their labels follow a TAB (ParsePlain reads both forms).
+    const bool tab = s.type == SignalType::kVpdq;
+    for (size_t i = 0; i < s.labels.size(); ++i)
+      out_ << (tab && i == 0 ? '\t' : ',') << s.labels[i];
     out_ << '\n';
     ++written_;
   }

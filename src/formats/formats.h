@@ -1,7 +1,10 @@
 // Exchange formats for bank content: what `vigil bank import/export` read and write.
 //
-//   plain   one signal per line: VALUE[,LABEL...]; '#' comments and blank lines skipped.
-//           The signal type comes from the caller (--type, default pdq). Live signals only.
+//   plain   one signal per line: VALUE[,LABEL...] or VALUE<TAB>LABEL[,LABEL...]; '#'
+//           comments and blank lines skipped. The signal type comes from the caller
+//           (--type, default pdq). vPDQ values hold commas, so a vpdq line is all value
+//           unless a TAB separates the labels (the writer always uses the TAB for vpdq).
+//           Live signals only.
 //   te-csv  python-threatexchange's `threatexchange dataset -P --csv` output:
 //           header collab,signal_type,signal_str,category,tags (any column order);
 //           tags space-separated; FALSE_POSITIVE rows are skipped. Live signals only.

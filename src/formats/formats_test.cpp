@@ -254,6 +254,37 @@ TEST(Stix, IncrementalExportFromAStore) {
   EXPECT_EQ(ValidateStix(TempFile("incr.json", bundle)), 0);
 }
 
+// Media signal values (pipeline/any_media.h forms): vPDQ through plain (whole line, or
+// labels after a TAB) and every media type through jsonl, as `vigil hash --format signals`
+// writes them.
+TEST(Plain, ReadsVpdqLinesAndJsonlReadsMediaTypes) {
+  const std::string frame0 = "0,100," + std::string(64, 'A') + ",0.000";
+  const std::string frame1 = "30,87," + std::string(64, 'b') + ",1.000";
+  const std::string vpdq = frame0 + ";" + frame1;
+  ParseOptions o;
+  o.default_type = SignalType::kVpdq;
+  Parsed p = MustParse(Format::kPlain,
+                       vpdq + "\n" + vpdq + "\tlabel:one,label:two\n" + "0,100,nothex,0.0\n", o);
+  ASSERT_EQ(p.records.size(), 2u);
+  const std::string canon = "0,100," + std::string(64, 'a') + ",0.000;" + frame1;
+  EXPECT_EQ(p.records[0].signal.value, canon);
+  EXPECT_EQ(p.records[1].signal.value, canon);
+  EXPECT_EQ(p.records[1].signal.labels, (std::vector<std::string>{"label:one", "label:two"}));
+  EXPECT_EQ(p.issues.size(), 1u);
+
+  Parsed j = MustParse(Format::kJsonl, "{\"type\":\"vpdq\",\"value\":\"" + vpdq +
+                                           "\",\"kind\":\"video\"}\n" +
+                                           "{\"type\":\"tmk\",\"value\":\"VE1LAA==\"}\n" +
+                                           "{\"type\":\"audio\",\"value\":\"AQAAEwkjrUmS\"}\n" +
+                                           "{\"type\":\"text\",\"value\":\"hello world\"}\n" +
+                                           "{\"type\":\"tmk\",\"value\":\"not base64!\"}\n");
+  ASSERT_EQ(j.records.size(), 4u);
+  EXPECT_EQ(j.records[0].signal.value, canon);
+  EXPECT_EQ(j.records[1].signal.type, SignalType::kTmk);
+  EXPECT_EQ(j.records[2].signal.type, SignalType::kAudio);
+  EXPECT_EQ(j.issues.size(), 1u);
+}
+
 TEST(Jsonl, ReportsBadLines) {
   Parsed p = MustParse(
       Format::kJsonl, "{\"type\":\"pdq\",\"value\":\"" + kPdqA + "\"}\n{\"type\":\"nope\"}\n[1]\n" +

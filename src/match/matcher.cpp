@@ -1,6 +1,7 @@
 #include "match/matcher.h"
 
 #include <algorithm>
+#include <cmath>
 #include <mutex>
 
 namespace vigil::match {
@@ -15,14 +16,19 @@ std::string ExactKey(store::SignalType type, const std::string& value) {
 
 }  // namespace
 
-Matcher::Matcher() : pdq_(std::make_unique<index::MihIndex>()) {}
+Matcher::Matcher()
+    : pdq_(std::make_unique<index::MihIndex>()), media_(std::make_unique<MediaIndex>()) {}
 
-Status Matcher::Load(store::Store& store) {
+Status Matcher::Load(store::Store& store) { return Load(store, nullptr); }
+
+Status Matcher::Load(store::Store& store,
+                     const std::function<bool(const store::Bank&)>& include) {
   VIGIL_ASSIGN_OR_RETURN(std::vector<store::Bank> banks, store.ListBanks());
   std::vector<uint64_t> ids;
   std::vector<Hash256> hashes;
   std::unique_lock lock(mu_);
   for (const auto& bank : banks) {
+    if (include && !include(bank)) continue;
     store::SignalQuery q;
     Status st = store.ForEachSignal(bank.id, q, [&](const store::Signal& s) {
       if (!s.live()) return true;
@@ -34,6 +40,8 @@ Status Matcher::Load(store::Store& store) {
         }
       } else {
         exact_[ExactKey(s.type, s.value)].push_back(s.id);
+        // A media value that does not parse still matches exactly.
+        if (IsMediaSignalType(s.type)) (void)media_->Add(s.id, s.type, s.value);
       }
       signals_[s.id] = SignalInfo{s.id,
                                   s.bank_id,
@@ -66,6 +74,7 @@ void Matcher::ApplyLocked(const store::Signal& s) {
       auto& v = exact_[ExactKey(s.type, s.value)];
       std::erase(v, s.id);
       if (v.empty()) exact_.erase(ExactKey(s.type, s.value));
+      if (IsMediaSignalType(s.type)) media_->Remove(s.id);
     }
     --live_;
   }
@@ -84,6 +93,7 @@ void Matcher::ApplyLocked(const store::Signal& s) {
     if (!h.ok() || !pdq_->Add(static_cast<uint64_t>(s.id), *h).ok()) return;
   } else {
     exact_[ExactKey(s.type, s.value)].push_back(s.id);
+    if (IsMediaSignalType(s.type)) (void)media_->Add(s.id, s.type, s.value);
   }
   ++live_;
 }
@@ -129,6 +139,25 @@ std::vector<SignalHit> Matcher::Match(store::SignalType type, const std::string&
     return out;
   }
   std::shared_lock lock(mu_);
+  if (IsMediaSignalType(type)) {
+    // Similarity search; exact copies score 1 there too (or are added from the exact map
+    // when the stored value did not parse).
+    std::vector<MediaHit> hits = media_->Search(type, value);
+    if (auto ex = exact_.find(ExactKey(type, value)); ex != exact_.end()) {
+      for (int64_t id : ex->second) {
+        if (std::none_of(hits.begin(), hits.end(), [&](const MediaHit& h) { return h.id == id; }))
+          hits.insert(hits.begin(), MediaHit{id, 1.0});
+      }
+    }
+    for (const MediaHit& h : hits) {
+      auto s = signals_.find(h.id);
+      if (s == signals_.end() || !s->second.live || !readable(s->second.bank_id)) continue;
+      out.push_back(
+          SignalHit{s->second, static_cast<int>(std::lround(100 * (1 - h.score))), h.score});
+      if (out.size() >= kMaxMatchesPerSignal) break;
+    }
+    return out;
+  }
   auto it = exact_.find(ExactKey(type, value));
   if (it == exact_.end()) return out;
   for (int64_t id : it->second) {
@@ -150,6 +179,19 @@ std::optional<SignalInfo> Matcher::Get(int64_t signal_id) const {
 size_t Matcher::live_signals() const {
   std::shared_lock lock(mu_);
   return live_;
+}
+
+int64_t Matcher::BankVersion(int64_t bank_id) const {
+  std::shared_lock lock(mu_);
+  auto it = bank_versions_.find(bank_id);
+  return it == bank_versions_.end() ? 0 : it->second;
+}
+
+std::vector<std::pair<int64_t, int64_t>> Matcher::BankVersions() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::pair<int64_t, int64_t>> out(bank_versions_.begin(), bank_versions_.end());
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace vigil::match

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "index/mih_index.h"
+#include "match/media_index.h"
 #include "store/store.h"
 
 namespace vigil::match {
@@ -46,6 +47,10 @@ struct SignalInfo {
 struct SignalHit {
   SignalInfo info;
   int distance = 0;
+  // Similarity 0..1 for the media types (match/media_index.h: vpdq share of the stored
+  // video's frames, tmk level 2, audio 1 - BER, text Jaccard estimate); their `distance`
+  // is round(100 * (1 - score)). 1 for exact and PDQ hits.
+  double score = 1.0;
 };
 
 class Matcher {
@@ -53,23 +58,33 @@ class Matcher {
   Matcher();
   // Reads every bank's signals. Call once before serving.
   Status Load(store::Store& store);
+  // Reads the signals of the banks for which include(bank) is true only (`vigil scan
+  // --bank`); the others are never loaded, so they cost no memory or load time.
+  Status Load(store::Store& store, const std::function<bool(const store::Bank&)>& include);
   // Applies the bank's changes since the last version seen (the store must be guarded by
   // the caller: Store is single-threaded).
   Status RefreshBank(store::Store& store, int64_t bank_id);
 
-  // Live signals of `type` matching `value` (canonical): within max_distance for PDQ,
-  // equal otherwise; only in banks for which readable(bank_id) is true. Nearest first.
+  // Live signals of `type` matching `value` (canonical): within max_distance for PDQ;
+  // for vpdq, tmk, audio and text equal or similar by their own rules and thresholds
+  // (match/media_index.h; max_distance is not used); equal otherwise. Only in banks for
+  // which readable(bank_id) is true. Nearest first.
   std::vector<SignalHit> Match(store::SignalType type, const std::string& value, int max_distance,
                                const std::function<bool(int64_t)>& readable) const;
   // Any signal seen (live or since removed), for provenance of recorded matches.
   std::optional<SignalInfo> Get(int64_t signal_id) const;
   size_t live_signals() const;
+  // The version of every bank the index has applied, by bank id (workers record it with
+  // each match and report it in their metrics); 0 for a bank never loaded.
+  int64_t BankVersion(int64_t bank_id) const;
+  std::vector<std::pair<int64_t, int64_t>> BankVersions() const;
 
  private:
   void ApplyLocked(const store::Signal& s);
 
   mutable std::shared_mutex mu_;
   std::unique_ptr<index::MihIndex> pdq_;
+  std::unique_ptr<MediaIndex> media_;  // vpdq, tmk, audio, text similarity (guarded by mu_)
   std::unordered_map<int64_t, SignalInfo> signals_;
   std::unordered_map<std::string, std::vector<int64_t>> exact_;  // "type\0value" -> ids
   std::unordered_map<int64_t, int64_t> bank_versions_;

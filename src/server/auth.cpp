@@ -38,6 +38,10 @@ std::string_view PermissionName(Permission p) {
     case Permission::kReviewEscalated: return "review.escalated";
     case Permission::kAuditRead: return "audit.read";
     case Permission::kUserAdmin: return "user.admin";
+    case Permission::kReferralRead: return "referral.read";
+    case Permission::kReferralWrite: return "referral.write";
+    case Permission::kReferralPlatform: return "referral.platform";
+    case Permission::kHold: return "hold";
   }
   return "unknown";
 }
@@ -49,17 +53,23 @@ bool RoleAllows(Role role, Permission p) {
     case Role::kAdmin: return true;
     case Role::kAnalyst:
       return p == P::kHash || p == P::kMatch || p == P::kBankRead || p == P::kBankWrite ||
-             p == P::kItemSubmit || p == P::kItemRead;
+             p == P::kItemSubmit || p == P::kItemRead || p == P::kReferralRead ||
+             p == P::kReferralWrite || p == P::kHold;
     case Role::kReviewer:
       return p == P::kHash || p == P::kMatch || p == P::kBankRead || p == P::kItemRead ||
-             p == P::kReview;
+             p == P::kReview || p == P::kReferralRead;
     case Role::kSupervisor:
       return p == P::kHash || p == P::kMatch || p == P::kBankRead || p == P::kItemRead ||
-             p == P::kReview || p == P::kReviewEscalated;
+             p == P::kReview || p == P::kReviewEscalated || p == P::kReferralRead ||
+             p == P::kReferralWrite || p == P::kHold;
     case Role::kPlatform:
-      // A hosting platform's liaison checks its own uploads; it never reads hash lists.
-      return p == P::kHash || p == P::kMatch || p == P::kItemSubmit || p == P::kItemRead;
-    case Role::kAuditor: return p == P::kAuditRead || p == P::kBankRead || p == P::kItemRead;
+      // A hosting platform's liaison checks its own uploads and handles the notices
+      // addressed to its platform; it never reads hash lists or other referrals.
+      return p == P::kHash || p == P::kMatch || p == P::kItemSubmit || p == P::kItemRead ||
+             p == P::kReferralPlatform;
+    case Role::kAuditor:
+      return p == P::kAuditRead || p == P::kBankRead || p == P::kItemRead ||
+             p == P::kReferralRead;
   }
   return false;
 }

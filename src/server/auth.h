@@ -42,7 +42,18 @@ enum class Permission {
   kReviewEscalated,  // see items escalated as threat to life
   kAuditRead,        // read and verify the audit log
   kUserAdmin,        // create users and tokens, revoke tokens
+  kReferralRead,     // list and read the organisation's referrals, statistics, reports
+  kReferralWrite,    // refer confirmed items, send, withdraw, answer clarifications
+  kReferralPlatform,  // a platform liaison: pull its notices, report feedback
+  kHold,             // place, list and release deconfliction holds
 };
+// Every permission, in declaration order (whoami lists those a role holds).
+inline constexpr Permission kAllPermissions[] = {
+    Permission::kSelf,          Permission::kHash,          Permission::kMatch,
+    Permission::kBankRead,      Permission::kBankWrite,     Permission::kItemSubmit,
+    Permission::kItemRead,      Permission::kReview,        Permission::kReviewEscalated,
+    Permission::kAuditRead,     Permission::kUserAdmin,     Permission::kReferralRead,
+    Permission::kReferralWrite, Permission::kReferralPlatform, Permission::kHold};
 std::string_view PermissionName(Permission p);
 
 // The role table (documented in docs/server.md).

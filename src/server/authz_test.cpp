@@ -32,6 +32,46 @@ class AuthzTest : public ServerFixture {
     return r.json().as_object().at("item_id").as_int64();
   }
 
+  // --- referrals ------------------------------------------------------------------------
+  std::string ReferralBody(const std::string& platform) {
+    return R"({"items":[{"url":"https://refer.example/)" + std::to_string(++counter_) +
+           R"(","platform":")" + platform + R"("}]})";
+  }
+  // A new pending referral of `org` (made by its analyst).
+  int64_t NewReferral(const std::string& org, const std::string& platform) {
+    auto r = Post("/api/v1/referrals", ReferralBody(platform), Token(org, "analyst"));
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.json().at("created").as_array().at(0).as_int64();
+  }
+  // A referral addressed to platform `platform_org` (the platform liaison's organisation
+  // name), pulled by that liaison: delivered.
+  int64_t Delivered(const std::string& platform_org) {
+    int64_t id = NewReferral(kOrgA, platform_org);
+    auto pulled = Get("/api/v1/platform/referrals?limit=1000", Token(platform_org, "platform"));
+    EXPECT_EQ(pulled.status, 200) << pulled.body;
+    return id;
+  }
+  // A referral of `org` the platform asked a question about.
+  int64_t AskedForClarification(const std::string& org) {
+    const std::string platform = Other(org);
+    int64_t id = NewReferral(org, platform);
+    Get("/api/v1/platform/referrals?limit=1000", Token(platform, "platform"));
+    auto f = Post("/api/v1/platform/feedback",
+                  R"({"referral_id":)" + std::to_string(id) +
+                      R"(,"status":"clarification_request","reason":"which URL?"})",
+                  Token(platform, "platform"));
+    EXPECT_EQ(f.status, 200) << f.body;
+    return id;
+  }
+  int64_t NewHold(const std::string& org) {
+    auto r = Post("/api/v1/holds",
+                  R"({"kind":"hash","value":")" + std::string(63, 'a') +
+                      std::to_string(++counter_ % 10) + R"("})",
+                  Token(org, "analyst"));
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.json().at("id").as_int64();
+  }
+
   int counter_ = 0;
 };
 
@@ -58,6 +98,7 @@ class AuthzMatrix : public AuthzTest {
     };
     c.push_back({"GET /api/v1/whoami", Permission::kSelf, get("/api/v1/whoami")});
     c.push_back({"GET /api/v1/labels", Permission::kSelf, get("/api/v1/labels")});
+    c.push_back({"GET /api/v1/platforms", Permission::kSelf, get("/api/v1/platforms")});
     c.push_back({"POST /api/v1/users", Permission::kUserAdmin,
                  [&t](AuthzTest&, const std::string&, const std::string& tok) {
                    std::string body = R"({"name":"new-user-)" + std::to_string(++t.counter_) +
@@ -215,6 +256,83 @@ class AuthzMatrix : public AuthzTest {
          }});
     c.push_back({"GET /api/v1/audit", Permission::kAuditRead, get("/api/v1/audit")});
     c.push_back({"GET /api/v1/audit/verify", Permission::kAuditRead, get("/api/v1/audit/verify")});
+
+    // --- referrals, holds, platform side (referrals_api.cpp) ---------------------------
+    c.push_back({"GET /api/v1/referrals", Permission::kReferralRead, get("/api/v1/referrals")});
+    c.push_back({"GET /api/v1/referrals/stats", Permission::kReferralRead,
+                 get("/api/v1/referrals/stats?group=operation")});
+    c.push_back({"GET /api/v1/reports/transparency", Permission::kReferralRead,
+                 get("/api/v1/reports/transparency?format=csv")});
+    c.push_back({"POST /api/v1/referrals", Permission::kReferralWrite,
+                 [&t](AuthzTest&, const std::string&, const std::string& tok) {
+                   return Outcome{t.Post("/api/v1/referrals", t.ReferralBody("some-platform"), tok),
+                                  std::nullopt};
+                 }});
+    c.push_back({"POST /api/v1/referrals/send", Permission::kReferralWrite,
+                 [&t](AuthzTest&, const std::string&, const std::string& tok) {
+                   return Outcome{t.Post("/api/v1/referrals/send", "{}", tok), std::nullopt};
+                 }});
+    c.push_back({"POST /api/v1/platform-notices", Permission::kReferralWrite,
+                 [&t](AuthzTest&, const std::string&, const std::string& tok) {
+                   return Outcome{t.Post("/api/v1/platform-notices", R"({"platform":"p"})", tok),
+                                  std::nullopt};
+                 }});
+    auto on_referral = [&t](std::string suffix, std::string body) {
+      return [&t, suffix, body](AuthzTest&, const std::string& org, const std::string& tok) {
+        int64_t own = t.NewReferral(org, "some-platform");
+        int64_t other = t.NewReferral(t.Other(org), "some-platform");
+        auto path = [&](int64_t id) { return "/api/v1/referrals/" + std::to_string(id) + suffix; };
+        if (suffix.empty()) return Outcome{t.Get(path(own), tok), t.Get(path(other), tok)};
+        return Outcome{t.Post(path(own), body, tok), t.Post(path(other), body, tok)};
+      };
+    };
+    c.push_back({"GET /api/v1/referrals/{id}", Permission::kReferralRead, on_referral("", "")});
+    c.push_back(
+        {"POST /api/v1/referrals/{id}/send", Permission::kReferralWrite, on_referral("/send", "")});
+    c.push_back({"POST /api/v1/referrals/{id}/withdraw", Permission::kReferralWrite,
+                 on_referral("/withdraw", R"({"reason":"test"})")});
+    c.push_back({"POST /api/v1/referrals/{id}/clarification", Permission::kReferralWrite,
+                 [&t](AuthzTest&, const std::string& org, const std::string& tok) {
+                   int64_t own = t.AskedForClarification(org);
+                   int64_t other = t.AskedForClarification(t.Other(org));
+                   auto path = [](int64_t id) {
+                     return "/api/v1/referrals/" + std::to_string(id) + "/clarification";
+                   };
+                   std::string body = R"({"note":"the exact URL is the second one"})";
+                   return Outcome{t.Post(path(own), body, tok), t.Post(path(other), body, tok)};
+                 }});
+    c.push_back({"GET /api/v1/holds", Permission::kHold, get("/api/v1/holds")});
+    c.push_back({"POST /api/v1/holds", Permission::kHold,
+                 [&t](AuthzTest&, const std::string&, const std::string& tok) {
+                   return Outcome{t.Post("/api/v1/holds",
+                                         R"({"kind":"account","value":"acct-)" +
+                                             std::to_string(++t.counter_) + R"("})",
+                                         tok),
+                                  std::nullopt};
+                 }});
+    c.push_back({"DELETE /api/v1/holds/{id}", Permission::kHold,
+                 [&t](AuthzTest&, const std::string& org, const std::string& tok) {
+                   int64_t own = t.NewHold(org);
+                   int64_t other = t.NewHold(t.Other(org));
+                   auto path = [](int64_t id) { return "/api/v1/holds/" + std::to_string(id); };
+                   return Outcome{Call(t.port_, "DELETE", path(own), "", tok),
+                                  Call(t.port_, "DELETE", path(other), "", tok)};
+                 }});
+    c.push_back({"GET /api/v1/platform/referrals", Permission::kReferralPlatform,
+                 get("/api/v1/platform/referrals")});
+    c.push_back({"POST /api/v1/platform/feedback", Permission::kReferralPlatform,
+                 [&t](AuthzTest&, const std::string& org, const std::string& tok) {
+                   // A notice addressed to the caller's platform (its organisation's
+                   // name), and one addressed to the other organisation's platform.
+                   int64_t own = t.Delivered(org);
+                   int64_t other = t.Delivered(t.Other(org));
+                   auto body = [](int64_t id) {
+                     return R"({"referral_id":)" + std::to_string(id) +
+                            R"(,"status":"acknowledged"})";
+                   };
+                   return Outcome{t.Post("/api/v1/platform/feedback", body(own), tok),
+                                  t.Post("/api/v1/platform/feedback", body(other), tok)};
+                 }});
     return c;
   }
 

@@ -163,6 +163,7 @@ class Session {
     }
     r.content_type = std::string(req[http::field::content_type]);
     r.authorization = std::string(req[http::field::authorization]);
+    if (auto sig = req["Vigil-Signature"]; !sig.empty()) r.headers["vigil-signature"] = sig;
     r.body = std::move(req.body());
     Response out = shared_.service.Handle(r);
     Write(std::move(out), req.version(), req.keep_alive());

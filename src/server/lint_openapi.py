@@ -12,7 +12,8 @@ import sys
 import yaml
 
 PERMISSIONS = {"self", "hash", "match", "bank.read", "bank.write", "item.submit", "item.read",
-               "review", "review.escalated", "audit.read", "user.admin"}
+               "review", "review.escalated", "audit.read", "user.admin", "referral.read",
+               "referral.write", "referral.platform", "hold"}
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
 

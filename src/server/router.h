@@ -26,6 +26,9 @@ struct Request {
   std::string content_type;
   std::string authorization;
   std::string body;
+  // Other headers a route needs (the transport forwards only these), lower-case names:
+  // "vigil-signature" (signed platform callbacks).
+  std::map<std::string, std::string> headers;
 };
 
 struct Response {

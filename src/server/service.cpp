@@ -10,9 +10,12 @@
 
 #include "formats/formats.h"
 #include "media/image.h"
+#include "pipeline/any_media.h"
 #include "pipeline/media_hasher.h"
 #include "server/api_error.h"
+#include "server/console_files.h"
 #include "server/multipart.h"
+#include "server/platforms_api.h"
 #include "store/crypto.h"
 
 namespace vigil::server {
@@ -200,25 +203,12 @@ json::object AuditJson(const store::AuditEntry& e) {
           {"hash", e.hash}};
 }
 
-std::string_view MimeFor(const std::filesystem::path& p) {
-  auto ext = p.extension().string();
-  if (ext == ".html" || ext == ".htm") return "text/html; charset=utf-8";
-  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
-  if (ext == ".css") return "text/css; charset=utf-8";
-  if (ext == ".json") return "application/json";
-  if (ext == ".svg") return "image/svg+xml";
-  if (ext == ".png") return "image/png";
-  if (ext == ".ico") return "image/x-icon";
-  if (ext == ".woff2") return "font/woff2";
-  if (ext == ".txt") return "text/plain; charset=utf-8";
-  return "application/octet-stream";
-}
-
 constexpr std::string_view kPlaceholderPage =
     "<!doctype html><html><head><meta charset=\"utf-8\"><title>vigil</title></head>"
     "<body><h1>vigil</h1><p>The API is at <code>/api/v1</code> (see docs/openapi.yaml). "
-    "The web console is not installed: start <code>vigil serve --static DIR</code> to "
-    "serve it.</p></body></html>";
+    "The web console is not built: run <code>make run</code> (or <code>npm ci &amp;&amp; npm "
+    "run build</code> in console/) and start <code>vigil serve --console "
+    "console/dist</code>.</p></body></html>";
 
 }  // namespace
 
@@ -357,6 +347,7 @@ class Service::Handlers {
   // --- media -------------------------------------------------------------------------
 
   struct Hashed {
+    std::string kind = "image";  // image | video | audio | text (pipeline/any_media.h)
     pipeline::ImageHashes hashes;
     size_t bytes = 0;
     std::vector<QuerySignal> signals;
@@ -373,6 +364,12 @@ class Service::Handlers {
     pipeline::ImageHashOptions opts;
     auto span =
         std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(media.data()), media.size());
+    // A body declared as an image is hashed as one (and refused when it is not); other
+    // uploads may be video or audio, and text when declared as text/*.
+    if (r.content_type.rfind("image/", 0) != 0 &&
+        media::SniffFormat(span) == media::ImageFormat::kUnknown) {
+      return HashOtherUpload(span, r.content_type.rfind("text/", 0) == 0);
+    }
     VIGIL_ASSIGN_OR_RETURN(pipeline::ImageHashes h, pipeline::HashImageBytes(span, opts));
     Hashed out;
     out.bytes = media.size();
@@ -383,7 +380,32 @@ class Service::Handlers {
     return out;
   }
 
+  // Video, audio and text uploads: every signal of the kind (pipeline/any_media.h, its
+  // default limits). A file of no known kind, or whose main signal failed, is refused.
+  static Result<Hashed> HashOtherUpload(std::span<const uint8_t> span, bool text_ok) {
+    pipeline::MediaSignals m = pipeline::HashAnyMedia(span, pipeline::AnyMediaOptions{});
+    if (m.kind == "other" || (m.kind == "text" && !text_ok)) {
+      return Status::Unsupported(
+          "not a recognised image, video or audio file (send text with Content-Type "
+          "text/plain)");
+    }
+    Hashed out;
+    out.kind = m.kind;
+    out.bytes = span.size();
+    for (const auto& sig : m.signals) {
+      VIGIL_ASSIGN_OR_RETURN(SignalType type, store::ParseSignalType(sig.type));
+      if (sig.type == "sha256") out.hashes.sha256 = sig.value;
+      if (sig.type == "md5") out.hashes.md5 = sig.value;
+      out.signals.push_back({type, sig.value, sig.quality});
+    }
+    if (out.signals.size() <= 2 && !m.error.empty()) {  // digests only: nothing decoded
+      return Status::InvalidArgument("cannot hash this " + m.kind + ": " + m.error);
+    }
+    return out;
+  }
+
   static json::object MediaJson(const Hashed& h) {
+    if (h.kind != "image") return {{"kind", h.kind}, {"bytes", h.bytes}};
     return {{"kind", "image"},
             {"format", media::FormatName(h.hashes.format)},
             {"width", h.hashes.width},
@@ -594,6 +616,44 @@ Result<std::unique_ptr<Service>> Service::Create(std::unique_ptr<store::Store> s
   for (auto& b : banks) s->banks_[b.id] = b;
   VIGIL_ASSIGN_OR_RETURN(auto orgs, s->store_->ListOrganisations());
   for (auto& o : orgs) s->org_names_[o.id] = o.name;
+  // Referrals (referrals_api.cpp): an item is referred once its own organisation's
+  // reviewers confirmed it; labels and tier are the decision's.
+  Service* raw = s.get();
+  VIGIL_ASSIGN_OR_RETURN(
+      s->referrals_,
+      ReferralApi::Create(
+          s->store_.get(), &s->store_mu_, std::move(s->options_.referrals),
+          [raw](int64_t item_id, int64_t org_id) -> Result<workflow::ConfirmedItem> {
+            auto entry = raw->queue_.Get(item_id);
+            if (!entry || entry->org_id != org_id) {
+              return Status::NotFound("item " + std::to_string(item_id) + " not found");
+            }
+            if (entry->state != ReviewState::kConfirmed) {
+              return Status::FailedPrecondition("item " + std::to_string(item_id) +
+                                                " is not confirmed");
+            }
+            VIGIL_ASSIGN_OR_RETURN(store::Item item, raw->WithStore([&](store::Store& st) {
+              return st.GetItem(item_id);
+            }));
+            workflow::ConfirmedItem c;
+            c.item_id = item.id;
+            c.url = item.url;
+            c.account = item.account;
+            c.captured_ms = item.collected_ms ? item.collected_ms : item.posted_ms;
+            for (const auto& m : item.media) {
+              if (c.sha256.empty()) c.sha256 = m.sha256;
+              for (const auto& sig : m.signals) {
+                if (c.pdq.empty() && sig.type == SignalType::kPdq) c.pdq = sig.value;
+                if (c.sha256.empty() && sig.type == SignalType::kSha256) c.sha256 = sig.value;
+              }
+            }
+            c.labels = entry->labels;
+            c.tier = entry->tier;
+            c.reason = entry->note;
+            c.evidence_ref = "item:" + std::to_string(item.id);
+            return c;
+          },
+          [raw](int64_t org_id) { return raw->handlers_->OrgName(org_id); }));
   s->BuildRoutes();
   return s;
 }
@@ -669,7 +729,6 @@ std::string Service::MetricsText() const {
 }
 
 Response Service::StaticFile(const std::string& path) const {
-  namespace fs = std::filesystem;
   auto not_found = [] {
     return Response::Json(ErrorJson(kCodeRouteNotFound, "no such file"), 404);
   };
@@ -680,24 +739,7 @@ Response Service::StaticFile(const std::string& path) const {
     r.body = std::string(kPlaceholderPage);
     return r;
   }
-  // Only plain relative segments: no "..", no hidden files, no absolute escapes.
-  fs::path rel;
-  for (auto seg : SplitPath(path)) {
-    if (seg.empty() || seg.front() == '.' || seg.find('\\') != std::string_view::npos) {
-      return not_found();
-    }
-    rel /= std::string(seg);
-  }
-  fs::path full = fs::path(options_.static_dir) / rel;
-  std::error_code ec;
-  if (fs::is_directory(full, ec)) full /= "index.html";
-  if (!fs::is_regular_file(full, ec)) return not_found();
-  std::ifstream in(full, std::ios::binary);
-  if (!in) return not_found();
-  Response r;
-  r.content_type = std::string(MimeFor(full));
-  r.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return r;
+  return ServeConsoleFile(options_.static_dir, path);
 }
 
 Response Service::Handle(const Request& request) {
@@ -804,9 +846,8 @@ void Service::BuildRoutes() {
       [&h = *handlers_](const RouteContext& c) -> Result<Response> {
         const Principal& p = *c.principal;
         json::array perms;
-        for (int i = 0; i <= static_cast<int>(P::kUserAdmin); ++i) {
-          if (RoleAllows(p.role, static_cast<P>(i)))
-            perms.emplace_back(PermissionName(static_cast<P>(i)));
+        for (P perm : kAllPermissions) {
+          if (RoleAllows(p.role, perm)) perms.emplace_back(PermissionName(perm));
         }
         json::object o{{"user", UserJson(p.user)},
                        {"organisation",
@@ -826,6 +867,8 @@ void Service::BuildRoutes() {
     }
     return JsonResponse(json::object{{"labels", std::move(a)}});
   });
+  // The platform registry (server/platforms_api.h), for the console's registry page.
+  AddPlatformRoutes(router_);
 
   // --- users and tokens (admin) -------------------------------------------------------
   add("POST", "/api/v1/users", P::kUserAdmin, [this](const RouteContext& c) -> Result<Response> {
@@ -953,6 +996,7 @@ void Service::BuildRoutes() {
       sub.account = QueryString(c.request, "account");
       sub.reach = reach;
       Handlers::ItemMedia m;
+      m.kind = hashed.kind;
       m.sha256 = hashed.hashes.sha256;
       m.signals = hashed.signals;
       sub.media.push_back(std::move(m));
@@ -1386,6 +1430,9 @@ void Service::BuildRoutes() {
         auto updated = queue_.Get(id);
         return JsonResponse(json::object{{"entry", EntryJson(*updated)}, {"audit_seq", audit.seq}});
       });
+
+  // --- referrals, holds, platforms (referrals_api.cpp) -------------------------------
+  referrals_->AddRoutes(router_);
 
   // --- audit ------------------------------------------------------------------------
   add("GET", "/api/v1/audit", P::kAuditRead,

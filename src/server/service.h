@@ -27,6 +27,7 @@
 
 #include "match/matcher.h"
 #include "server/auth.h"
+#include "server/referrals_api.h"
 #include "server/review_queue.h"
 #include "server/router.h"
 #include "store/store.h"
@@ -52,6 +53,8 @@ struct ServiceOptions {
   std::string static_dir;
   // Clock for review leases; tests pin it.
   std::function<int64_t()> now_ms;
+  // Referrals, holds, delivery and the platform side (server/referrals_api.h).
+  ReferralApiOptions referrals;
 };
 
 // Counters the transport updates and /metrics reports.
@@ -103,6 +106,7 @@ class Service {
   TokenCache token_cache_;
   TransportMetrics transport_;
   std::unique_ptr<Handlers> handlers_;
+  std::unique_ptr<ReferralApi> referrals_;
 
   // Banks and organisation names, read on every match; refreshed on change.
   mutable std::shared_mutex cache_mu_;

@@ -60,6 +60,88 @@ bool IsCleanUtf8(std::string_view s, bool allow_tab) {
   return true;
 }
 
+bool IsDigits(std::string_view s) {
+  if (s.empty() || s.size() > 10) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// A non-negative decimal such as "12.345" (the reference prints three decimals).
+bool IsDecimal(std::string_view s) {
+  size_t dot = s.find('.');
+  if (dot == std::string_view::npos) return IsDigits(s);
+  return IsDigits(s.substr(0, dot)) && (dot + 1 == s.size() || IsDigits(s.substr(dot + 1)));
+}
+
+// vPDQ entries `frame,quality,hex,timestamp`, separated by ';' or line breaks (so the
+// reference's text file is accepted as is), joined by ';' in the canonical form.
+Result<std::string> CanonicalVpdq(std::string_view v) {
+  std::string out;
+  size_t entries = 0;
+  size_t pos = 0;
+  while (pos <= v.size()) {
+    size_t end = v.find_first_of(";\n", pos);
+    if (end == std::string_view::npos) end = v.size();
+    std::string_view entry = Trim(v.substr(pos, end - pos));
+    pos = end + 1;
+    if (entry.empty()) continue;
+    std::string_view f[4];
+    size_t start = 0;
+    for (int i = 0; i < 4; ++i) {
+      size_t comma = i < 3 ? entry.find(',', start) : entry.size();
+      if (comma == std::string_view::npos) {
+        return Status::InvalidArgument("vpdq entry " + std::to_string(entries + 1) +
+                                       ": expected frame,quality,hex,timestamp");
+      }
+      f[i] = entry.substr(start, comma - start);
+      start = comma + 1;
+    }
+    auto hex = HexOfLength(f[2], 64, "a vPDQ frame hash");
+    int quality = IsDigits(f[1]) && f[1].size() <= 3 ? std::stoi(std::string(f[1])) : -1;
+    if (!IsDigits(f[0]) || quality < 0 || quality > 100 || !hex.ok() || !IsDecimal(f[3])) {
+      return Status::InvalidArgument("vpdq entry " + std::to_string(entries + 1) +
+                                     ": expected frame,quality(0-100),64 hex digits,seconds");
+    }
+    if (entries++) out += ';';
+    out.append(f[0]).append(",").append(f[1]).append(",").append(*hex).append(",").append(f[3]);
+  }
+  if (entries == 0) return Status::InvalidArgument("empty vpdq value");
+  return out;
+}
+
+// Base64: standard alphabet with '=' padding (tmk), or URL-safe without padding (audio).
+Result<std::string> CanonicalBase64(std::string_view v, bool url_safe, std::string_view what) {
+  if (v.empty()) return Status::InvalidArgument("empty signal value");
+  size_t pad = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    char c = v[i];
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (url_safe) {
+      ok = ok || c == '-' || c == '_';
+    } else {
+      ok = ok || c == '+' || c == '/';
+      if (c == '=') {
+        ++pad;
+        ok = pad <= 2;
+      } else if (pad) {
+        ok = false;  // '=' only at the end
+      }
+    }
+    if (!ok) {
+      return Status::InvalidArgument(std::string(what) + " value is not " +
+                                     (url_safe ? "URL-safe base64" : "base64") +
+                                     ": bad character at position " + std::to_string(i + 1));
+    }
+  }
+  if (!url_safe && v.size() % 4 != 0) {
+    return Status::InvalidArgument(std::string(what) +
+                                   " value is not padded base64 (length not a multiple of 4)");
+  }
+  if (url_safe && v.size() % 4 == 1) {
+    return Status::InvalidArgument(std::string(what) + " value has an impossible base64 length");
+  }
+  return std::string(v);
+}
+
 }  // namespace
 
 std::string_view SignalTypeName(SignalType type) {
@@ -86,26 +168,21 @@ Result<SignalType> ParseSignalType(std::string_view name) {
 }
 
 Result<std::string> CanonicalSignalValue(SignalType type, std::string_view value) {
-  if (value.size() > kMaxSignalValueBytes) {
-    return Status::ResourceExhausted("signal value longer than " +
-                                     std::to_string(kMaxSignalValueBytes) + " bytes");
+  const bool media =
+      type == SignalType::kVpdq || type == SignalType::kTmk || type == SignalType::kAudio;
+  const size_t max_bytes = media ? kMaxMediaSignalValueBytes : kMaxSignalValueBytes;
+  if (value.size() > max_bytes) {
+    return Status::ResourceExhausted("signal value longer than " + std::to_string(max_bytes) +
+                                     " bytes");
   }
   std::string_view v = Trim(value);
   switch (type) {
     case SignalType::kPdq: return HexOfLength(v, 64, "a PDQ hash");
     case SignalType::kSha256: return HexOfLength(v, 64, "a SHA-256 digest");
     case SignalType::kMd5: return HexOfLength(v, 32, "an MD5 digest");
-    case SignalType::kVpdq:
-    case SignalType::kTmk:
-    case SignalType::kAudio:
-      if (v.empty()) return Status::InvalidArgument("empty signal value");
-      for (char c : v) {
-        if (c < 0x20 || c > 0x7e) {
-          return Status::InvalidArgument(std::string(SignalTypeName(type)) +
-                                         " values are printable ASCII");
-        }
-      }
-      return std::string(v);
+    case SignalType::kVpdq: return CanonicalVpdq(v);
+    case SignalType::kTmk: return CanonicalBase64(v, /*url_safe=*/false, "tmk");
+    case SignalType::kAudio: return CanonicalBase64(v, /*url_safe=*/true, "audio");
     case SignalType::kText:
     case SignalType::kUrl:
       if (v.empty()) return Status::InvalidArgument("empty signal value");

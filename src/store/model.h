@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include <utility>
 
 #include "core/status.h"
 
@@ -29,15 +30,22 @@ std::string_view SignalTypeName(SignalType type);
 // Accepts the names above (case-insensitive); InvalidArgument otherwise.
 Result<SignalType> ParseSignalType(std::string_view name);
 
-// Largest signal value accepted (a vPDQ or TMK serialisation, a long URL or text).
+// Largest signal value accepted (a long URL or text, a PDQ or digest).
 inline constexpr size_t kMaxSignalValueBytes = 64 * 1024;
+// Largest media signal value (vpdq, tmk, audio): a base64 .tmk is 351,128 bytes, a vPDQ of
+// one hour at one frame per second about 300 KB.
+inline constexpr size_t kMaxMediaSignalValueBytes = 1024 * 1024;
 // Largest label name and number of labels on one signal.
 inline constexpr size_t kMaxLabelBytes = 128;
 inline constexpr size_t kMaxLabelsPerSignal = 64;
 
 // Checks `value` for `type` and returns its canonical form (hex lowercased, surrounding
-// whitespace trimmed): pdq and sha256 are 64 hex digits, md5 32; vpdq/tmk/audio are
-// non-empty printable ASCII; text and url are non-empty UTF-8 without control characters.
+// whitespace trimmed): pdq and sha256 are 64 hex digits, md5 32; text and url are non-empty
+// UTF-8 without control characters. Media signals (pipeline/any_media.h):
+//   vpdq:  `frame,quality,hex,timestamp` entries separated by ';' or line breaks, stored
+//          joined by ';' with hex lowercased (the reference's text with ';' for '\n');
+//   tmk:   standard base64 (padded) of the reference's binary .tmk file;
+//   audio: Chromaprint's compressed fingerprint in URL-safe base64 (AcoustID's form).
 Result<std::string> CanonicalSignalValue(SignalType type, std::string_view value);
 
 // Labels are lowercase [a-z0-9._:-]+, e.g. "behaviour:recruitment". Returns the canonical
@@ -190,6 +198,9 @@ struct Match {
   int64_t signal_id = 0;
   int distance = 0;  // Hamming distance for perceptual hashes, 0 for exact ones
   int64_t matched_ms = 0;
+  // The version of the signal's bank in the index that made the match (workers record it
+  // so a match can be traced to the bank content it was made against); 0 = not recorded.
+  int64_t bank_version = 0;
 };
 
 // One entry of the tamper-evident audit log (see audit.h for the hash chain).
@@ -204,6 +215,71 @@ struct AuditEntry {
   std::string details;    // free text or JSON
   std::string prev_hash;  // hex SHA-256 of the previous entry; 64 zeros for seq 1
   std::string hash;       // hex SHA-256 of this entry's canonical form (includes prev_hash)
+};
+
+// --- collection (`vigil scan`, issue 5) ---------------------------------------------------
+
+// A link found in a collected item, as the link analyser resolved it (collect/links.h).
+struct Link {
+  int64_t id = 0;
+  int64_t item_id = 0;
+  std::string url;          // canonical URL; the text as written when it is not a web link
+  std::string domain;       // registrable domain; empty for links that are not web links
+  std::string platform;     // platform registry id ("mega"); empty when unknown
+  int64_t platform_id = 0;  // platforms.id of that registry entry, 0 when not imported
+  bool unknown = false;     // a web link no registry entry matched (reported, never dropped)
+};
+
+// What a scan hands the store for one item.
+struct CollectedItem {
+  Item item;               // with its media and their signals
+  std::string source_key;  // stable identity, e.g. "telegram:<chat>:<message>" (unique)
+  std::vector<Link> links;
+};
+
+struct UpsertedItem {
+  Item item;             // as stored, ids (and, for known items, stored media) filled in
+  bool created = false;  // false: the key was already stored and nothing changed
+};
+
+// Totals over everything collected (items with a source key, their links and matches).
+struct CollectionStats {
+  int64_t items = 0;
+  int64_t links = 0;
+  int64_t links_unknown = 0;
+  int64_t media = 0;
+  int64_t matches = 0;
+  std::vector<std::pair<std::string, int64_t>> links_by_platform;  // registry id, most first
+  std::vector<std::pair<std::string, int64_t>> unknown_domains;    // most first
+};
+
+// --- scale-out work ledger (`vigil worker`, issue 10) -----------------------------------
+
+// One match a worker found for a work item; media by position because ids are assigned
+// only when the store writes the item.
+struct WorkMatch {
+  size_t media_index = 0;
+  int64_t signal_id = 0;
+  int distance = 0;
+  int64_t bank_version = 0;  // the signal's bank version in the worker's index
+};
+
+// What a worker hands the store for one processed work item.
+struct WorkResult {
+  std::string work_key;  // the work item's identity: the ledger's unique key
+  Item item;             // with its media and their signals
+  std::vector<WorkMatch> matches;
+  std::string worker;  // which worker did it (ledger and audit)
+};
+
+// A ledger row: the work key and what processing it produced.
+struct WorkRecord {
+  std::string work_key;
+  int64_t item_id = 0;
+  int64_t matches = 0;
+  std::string worker;
+  int64_t done_ms = 0;
+  bool duplicate = false;  // RecordWork only: the key was already done; nothing was written
 };
 
 }  // namespace vigil::store

@@ -97,9 +97,87 @@ CREATE TABLE audit_log (
 )sql"},
     // Placeholders reserved so that work on different components can add tables without
     // renumbering each other; each is replaced by its component's schema.
-    {2, "SELECT 1"},  // collection: links, stable item keys (issue 5)
-    {3, "SELECT 1"},  // referrals, removal orders, evidence (issue 7)
-    {4, "SELECT 1"},  // scale-out work ledger (issue 10)
+    // Collection (issue 5): a stable key per collected item (NULL for items added by
+    // other paths; both databases allow many NULLs in a unique index), the links found in
+    // items, and one row per (item, media, signal) match so re-scans record nothing twice.
+    {2, R"sql(
+ALTER TABLE items ADD COLUMN source_key TEXT;
+CREATE UNIQUE INDEX items_by_source_key ON items(source_key);
+CREATE TABLE links (
+  id {ID}, item_id BIGINT NOT NULL REFERENCES items(id), url TEXT NOT NULL,
+  domain TEXT NOT NULL DEFAULT '', platform TEXT NOT NULL DEFAULT '',
+  platform_id BIGINT NOT NULL DEFAULT 0, is_unknown INTEGER NOT NULL DEFAULT 0);
+CREATE UNIQUE INDEX links_by_item_url ON links(item_id, url);
+CREATE INDEX links_by_domain ON links(domain);
+CREATE INDEX links_by_platform ON links(platform);
+DELETE FROM matches WHERE id NOT IN (
+  SELECT MIN(id) FROM matches GROUP BY item_id, media_id, signal_id);
+CREATE UNIQUE INDEX matches_by_item_media_signal ON matches(item_id, media_id, signal_id);
+)sql"},
+    // Referrals, removal orders, holds, evidence (issue 7; store/referral_store.h). A
+    // referral's full record is one JSON document (workflow/codec.h); the columns beside
+    // it and the child tables are what queries filter on, plus the append-only status
+    // history and delivery attempts.
+    {3, R"sql(
+CREATE TABLE referral_counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
+INSERT INTO referral_counters (name, value) VALUES ('referral', 0), ('hold', 0);
+CREATE TABLE referrals (
+  id BIGINT PRIMARY KEY, platform_id TEXT NOT NULL, route TEXT NOT NULL, state TEXT NOT NULL,
+  operation TEXT NOT NULL DEFAULT '', lead_org TEXT NOT NULL DEFAULT '',
+  created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL, record TEXT NOT NULL);
+CREATE INDEX referrals_by_state ON referrals(state, id);
+CREATE INDEX referrals_by_platform ON referrals(platform_id, id);
+CREATE INDEX referrals_by_operation ON referrals(operation, id);
+CREATE TABLE referral_orgs (
+  referral_id BIGINT NOT NULL REFERENCES referrals(id), org TEXT NOT NULL,
+  PRIMARY KEY (referral_id, org));
+CREATE INDEX referral_orgs_by_org ON referral_orgs(org, referral_id);
+CREATE TABLE referral_items (
+  referral_id BIGINT NOT NULL REFERENCES referrals(id), pos INTEGER NOT NULL,
+  platform_id TEXT NOT NULL, url TEXT NOT NULL, sha256 TEXT NOT NULL,
+  item_id BIGINT NOT NULL DEFAULT 0, is_open INTEGER NOT NULL,
+  removed_ms BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (referral_id, pos));
+CREATE INDEX referral_items_open_url ON referral_items(platform_id, url) WHERE is_open = 1;
+CREATE INDEX referral_items_open_sha ON referral_items(platform_id, sha256) WHERE is_open = 1;
+CREATE INDEX referral_items_by_item ON referral_items(item_id);
+CREATE TABLE referral_events (
+  referral_id BIGINT NOT NULL REFERENCES referrals(id), seq INTEGER NOT NULL,
+  at_ms BIGINT NOT NULL, actor TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL,
+  note TEXT NOT NULL DEFAULT '', PRIMARY KEY (referral_id, seq));
+CREATE TABLE referral_deliveries (
+  referral_id BIGINT NOT NULL REFERENCES referrals(id), seq INTEGER NOT NULL,
+  channel TEXT NOT NULL, endpoint TEXT NOT NULL DEFAULT '', attempts INTEGER NOT NULL DEFAULT 0,
+  delivered_ms BIGINT NOT NULL DEFAULT 0, status_code INTEGER NOT NULL DEFAULT 0,
+  remote_reference TEXT NOT NULL DEFAULT '', idempotency_key TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT '', PRIMARY KEY (referral_id, seq));
+CREATE TABLE referral_holds (
+  id BIGINT PRIMARY KEY, org TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+  platform_id TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',
+  created_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL DEFAULT 0,
+  released_ms BIGINT NOT NULL DEFAULT 0);
+CREATE TABLE referral_hold_hits (
+  id {ID}, hold_id BIGINT NOT NULL, holder_org TEXT NOT NULL, referral_id BIGINT NOT NULL,
+  referring_org TEXT NOT NULL, platform_id TEXT NOT NULL, matched TEXT NOT NULL,
+  at_ms BIGINT NOT NULL);
+CREATE INDEX referral_hold_hits_by_holder ON referral_hold_hits(holder_org, id);
+CREATE TABLE platform_notices (platform_id TEXT PRIMARY KEY, at_ms BIGINT NOT NULL);
+CREATE TABLE evidence (
+  id {ID}, referral_id BIGINT NOT NULL, item_id BIGINT NOT NULL DEFAULT 0,
+  kind TEXT NOT NULL, name TEXT NOT NULL, sha256 TEXT NOT NULL, bytes BIGINT NOT NULL,
+  location TEXT NOT NULL DEFAULT '', sealed_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL,
+  deleted_ms BIGINT NOT NULL DEFAULT 0);
+CREATE INDEX evidence_by_referral ON evidence(referral_id, id);
+CREATE INDEX evidence_live_by_expiry ON evidence(expires_ms) WHERE deleted_ms = 0;
+)sql"},
+    // Scale-out (issue 10): the work ledger makes worker processing idempotent (one row per
+    // work key, written in the same transaction as the item and its matches), and every
+    // match records the bank version of the index that made it.
+    {4, R"sql(
+CREATE TABLE work_ledger (
+  work_key TEXT PRIMARY KEY, item_id BIGINT NOT NULL DEFAULT 0,
+  matches INTEGER NOT NULL DEFAULT 0, worker TEXT NOT NULL DEFAULT '', done_ms BIGINT NOT NULL);
+ALTER TABLE matches ADD COLUMN bank_version BIGINT NOT NULL DEFAULT 0;
+)sql"},
 };
 
 std::string ForDialect(std::string sql, Dialect d) {
@@ -183,6 +261,15 @@ class SqlStore final : public Store {
   }
 
   sql::Connection& connection() { return *conn_; }
+  // AppendAuditInTransaction (sql_store.h): chains an entry into the caller's transaction.
+  Result<AuditEntry> AppendAuditInCallerTransaction(std::string_view actor,
+                                                    std::string_view action,
+                                                    std::string_view target,
+                                                    std::string_view before,
+                                                    std::string_view after,
+                                                    std::string_view details) {
+    return AppendAuditLocked(actor, action, target, before, after, details);
+  }
 
   Backend backend() const override {
     return conn_->dialect() == Dialect::kSqlite ? Backend::kSqlite : Backend::kPostgres;
@@ -805,20 +892,7 @@ class SqlStore final : public Store {
                  "collected_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                  {S(item.source), I(item.platform_id), S(item.url), S(item.account),
                   I(item.posted_ms), S(item.language), I(item.collected_ms)}));
-    for (Media& m : item.media) {
-      m.item_id = item.id;
-      VIGIL_ASSIGN_OR_RETURN(m.id, InsertId("INSERT INTO media (item_id, kind, uri, sha256) "
-                                            "VALUES (?, ?, ?, ?) RETURNING id",
-                                            {I(item.id), S(m.kind), S(m.uri), S(m.sha256)}));
-      for (MediaSignal& s : m.signals) {
-        VIGIL_ASSIGN_OR_RETURN(s.value, CanonicalSignalValue(s.type, s.value));
-        VIGIL_RETURN_IF_ERROR(
-            Exec("INSERT INTO media_signals (media_id, type, value, quality) VALUES (?, ?, ?, ?) "
-                 "ON CONFLICT (media_id, type, value) DO NOTHING",
-                 {I(m.id), S(SignalTypeName(s.type)), S(s.value), I(s.quality)})
-                .status());
-      }
-    }
+    VIGIL_RETURN_IF_ERROR(InsertMediaLocked(item));
     VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "item.add", Target("item", item.id), "",
                                             item.url,
                                             "{\"media\":" + std::to_string(item.media.size()) +
@@ -867,35 +941,284 @@ class SqlStore final : public Store {
     Txn txn(*conn_);
     VIGIL_RETURN_IF_ERROR(txn.Begin());
     VIGIL_RETURN_IF_ERROR(GetItem(spec.item_id).status());
-    Match m = spec;
-    if (m.matched_ms == 0) m.matched_ms = Now();
-    VIGIL_ASSIGN_OR_RETURN(
-        m.id,
-        InsertId("INSERT INTO matches (item_id, media_id, signal_id, distance, matched_ms) "
-                 "VALUES (?, ?, ?, ?, ?) RETURNING id",
-                 {I(m.item_id), I(m.media_id), I(m.signal_id), I(m.distance), I(m.matched_ms)}));
-    VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "match.record", Target("match", m.id),
-                                            Target("item", m.item_id),
-                                            Target("signal", m.signal_id),
-                                            "{\"distance\":" + std::to_string(m.distance) + "}")
-                              .status());
+    VIGIL_ASSIGN_OR_RETURN(auto recorded, RecordMatchLocked(actor, spec));
     VIGIL_RETURN_IF_ERROR(txn.Commit());
-    return m;
+    return recorded.first;
   }
 
   Result<std::vector<Match>> ListMatches(int64_t item_id) override {
-    VIGIL_ASSIGN_OR_RETURN(auto rows, Q("SELECT id, item_id, media_id, signal_id, distance, "
-                                        "matched_ms FROM matches WHERE item_id = ? ORDER BY id",
-                                        {I(item_id)}));
+    VIGIL_ASSIGN_OR_RETURN(auto rows,
+                           Q("SELECT id, item_id, media_id, signal_id, distance, matched_ms, "
+                             "bank_version FROM matches WHERE item_id = ? ORDER BY id",
+                             {I(item_id)}));
     std::vector<Match> out;
     while (true) {
       VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
       if (!more) break;
       out.push_back({rows->Int(0), rows->Int(1), rows->Int(2), rows->Int(3),
-                     static_cast<int>(rows->Int(4)), rows->Int(5)});
+                     static_cast<int>(rows->Int(4)), rows->Int(5), rows->Int(6)});
     }
     return out;
   }
+
+  // --- scale-out work ledger ------------------------------------------------------------
+  Result<std::vector<WorkRecord>> RecordWork(std::string_view actor,
+                                             std::span<const WorkResult> results) override {
+    Txn txn(*conn_);
+    VIGIL_RETURN_IF_ERROR(txn.Begin());
+    std::vector<WorkRecord> out;
+    out.reserve(results.size());
+    for (const WorkResult& r : results) {
+      VIGIL_ASSIGN_OR_RETURN(WorkRecord rec, RecordWorkLocked(actor, r));
+      out.push_back(std::move(rec));
+    }
+    VIGIL_RETURN_IF_ERROR(txn.Commit());
+    return out;
+  }
+
+  Result<WorkRecord> GetWork(std::string_view work_key) override {
+    VIGIL_ASSIGN_OR_RETURN(auto rows, Q("SELECT work_key, item_id, matches, worker, done_ms "
+                                        "FROM work_ledger WHERE work_key = ?",
+                                        {S(work_key)}));
+    VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
+    if (!found) return Status::NotFound("work '" + std::string(work_key) + "' not found");
+    return WorkRecord{rows->Text(0), rows->Int(1), rows->Int(2), rows->Text(3), rows->Int(4),
+                      false};
+  }
+
+  // --- collection (`vigil scan`) ------------------------------------------------------
+  Result<std::vector<UpsertedItem>> UpsertItems(std::string_view actor,
+                                                std::span<const CollectedItem> items) override {
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (items[i].source_key.empty()) {
+        return Status::InvalidArgument("item " + std::to_string(i) + " has no source key");
+      }
+    }
+    Txn txn(*conn_);
+    VIGIL_RETURN_IF_ERROR(txn.Begin());
+    std::vector<UpsertedItem> out;
+    out.reserve(items.size());
+    for (const CollectedItem& c : items) {
+      VIGIL_ASSIGN_OR_RETURN(int64_t existing, ItemIdByKey(c.source_key));
+      if (existing != 0) {
+        VIGIL_ASSIGN_OR_RETURN(Item stored, GetItem(existing));
+        out.push_back({std::move(stored), false});
+        continue;
+      }
+      Item item = c.item;
+      if (item.collected_ms == 0) item.collected_ms = Now();
+      VIGIL_ASSIGN_OR_RETURN(
+          item.id, InsertId("INSERT INTO items (source, platform_id, url, account, posted_ms, "
+                            "language, collected_ms, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                            "RETURNING id",
+                            {S(item.source), I(item.platform_id), S(item.url), S(item.account),
+                             I(item.posted_ms), S(item.language), I(item.collected_ms),
+                             S(c.source_key)}));
+      VIGIL_RETURN_IF_ERROR(InsertMediaLocked(item));
+      for (const Link& l : c.links) {
+        if (l.url.empty()) continue;
+        VIGIL_RETURN_IF_ERROR(
+            Exec("INSERT INTO links (item_id, url, domain, platform, platform_id, is_unknown) "
+                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (item_id, url) DO NOTHING",
+                 {I(item.id), S(l.url), S(l.domain), S(l.platform), I(l.platform_id),
+                  I(l.unknown ? 1 : 0)})
+                .status());
+      }
+      VIGIL_RETURN_IF_ERROR(
+          AppendAuditLocked(actor, "item.collect", Target("item", item.id), "", c.source_key,
+                            "{\"media\":" + std::to_string(item.media.size()) +
+                                ",\"links\":" + std::to_string(c.links.size()) +
+                                ",\"source\":" + JsonQuote(item.source) + "}")
+              .status());
+      out.push_back({std::move(item), true});
+    }
+    VIGIL_RETURN_IF_ERROR(txn.Commit());
+    return out;
+  }
+
+  Result<Item> FindItemBySourceKey(std::string_view source_key) override {
+    VIGIL_ASSIGN_OR_RETURN(int64_t id, ItemIdByKey(source_key));
+    if (id == 0) return Status::NotFound("no item with key '" + std::string(source_key) + "'");
+    return GetItem(id);
+  }
+
+  Result<std::vector<Link>> ListLinks(int64_t item_id) override {
+    VIGIL_ASSIGN_OR_RETURN(auto rows, Q("SELECT id, item_id, url, domain, platform, platform_id, "
+                                        "is_unknown FROM links WHERE item_id = ? ORDER BY id",
+                                        {I(item_id)}));
+    std::vector<Link> out;
+    while (true) {
+      VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+      if (!more) break;
+      out.push_back({rows->Int(0), rows->Int(1), rows->Text(2), rows->Text(3), rows->Text(4),
+                     rows->Int(5), rows->Int(6) != 0});
+    }
+    return out;
+  }
+
+  Result<int64_t> RecordMatches(std::string_view actor, std::span<const Match> matches) override {
+    if (matches.empty()) return 0;
+    Txn txn(*conn_);
+    VIGIL_RETURN_IF_ERROR(txn.Begin());
+    std::vector<int64_t> checked;  // items known to exist (a batch names few)
+    int64_t added = 0;
+    for (const Match& m : matches) {
+      if (std::find(checked.begin(), checked.end(), m.item_id) == checked.end()) {
+        VIGIL_ASSIGN_OR_RETURN(auto rows, Q("SELECT id FROM items WHERE id = ?", {I(m.item_id)}));
+        VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
+        if (!found) return Status::NotFound("item " + std::to_string(m.item_id) + " not found");
+        checked.push_back(m.item_id);
+      }
+      VIGIL_ASSIGN_OR_RETURN(auto recorded, RecordMatchLocked(actor, m));
+      if (recorded.second) ++added;
+    }
+    VIGIL_RETURN_IF_ERROR(txn.Commit());
+    return added;
+  }
+
+  Result<std::vector<Platform>> EnsurePlatforms(std::string_view actor,
+                                                std::span<const Platform> platforms) override {
+    for (const Platform& p : platforms) {
+      if (p.name.empty() || p.name.size() > 200) {
+        return Status::InvalidArgument("a platform name has 1 to 200 characters");
+      }
+    }
+    Txn txn(*conn_);
+    VIGIL_RETURN_IF_ERROR(txn.Begin());
+    std::vector<Platform> out;
+    out.reserve(platforms.size());
+    for (const Platform& spec : platforms) {
+      VIGIL_ASSIGN_OR_RETURN(std::vector<Platform> found,
+                             ReadPlatforms("WHERE name = ?", {S(spec.name)}));
+      if (!found.empty()) {
+        out.push_back(std::move(found.front()));
+        continue;
+      }
+      Platform p = spec;
+      p.created_ms = Now();
+      VIGIL_ASSIGN_OR_RETURN(
+          p.id, InsertId("INSERT INTO platforms (name, domains, referral_contact, created_ms) "
+                         "VALUES (?, ?, ?, ?) RETURNING id",
+                         {S(p.name), S(p.domains), S(p.referral_contact), I(p.created_ms)}));
+      VIGIL_RETURN_IF_ERROR(
+          AppendAuditLocked(actor, "platform.create", Target("platform", p.id), "", p.name, "")
+              .status());
+      out.push_back(std::move(p));
+    }
+    VIGIL_RETURN_IF_ERROR(txn.Commit());
+    return out;
+  }
+
+  Result<CollectionStats> GetCollectionStats(size_t top) override {
+    CollectionStats st;
+    VIGIL_ASSIGN_OR_RETURN(st.items,
+                           Count("SELECT COUNT(*) FROM items WHERE source_key IS NOT NULL", {}));
+    VIGIL_ASSIGN_OR_RETURN(st.links, Count("SELECT COUNT(*) FROM links", {}));
+    VIGIL_ASSIGN_OR_RETURN(st.links_unknown,
+                           Count("SELECT COUNT(*) FROM links WHERE is_unknown = 1", {}));
+    VIGIL_ASSIGN_OR_RETURN(st.media, Count("SELECT COUNT(*) FROM media m JOIN items i ON "
+                                           "i.id = m.item_id WHERE i.source_key IS NOT NULL",
+                                           {}));
+    VIGIL_ASSIGN_OR_RETURN(st.matches, Count("SELECT COUNT(*) FROM matches m JOIN items i ON "
+                                             "i.id = m.item_id WHERE i.source_key IS NOT NULL",
+                                             {}));
+    const int64_t limit = static_cast<int64_t>(std::min<size_t>(top, 1'000'000));
+    VIGIL_ASSIGN_OR_RETURN(st.links_by_platform,
+                           Counts("SELECT platform, COUNT(*) AS n FROM links WHERE is_unknown = 0 "
+                                  "AND platform <> '' GROUP BY platform ORDER BY n DESC, "
+                                  "platform LIMIT ?",
+                                  {I(limit)}));
+    VIGIL_ASSIGN_OR_RETURN(st.unknown_domains,
+                           Counts("SELECT domain, COUNT(*) AS n FROM links WHERE is_unknown = 1 "
+                                  "GROUP BY domain ORDER BY n DESC, domain LIMIT ?",
+                                  {I(limit)}));
+    return st;
+  }
+
+ private:
+  // The item with this source key, 0 if none.
+  Result<int64_t> ItemIdByKey(std::string_view key) {
+    VIGIL_ASSIGN_OR_RETURN(auto rows, Q("SELECT id FROM items WHERE source_key = ?", {S(key)}));
+    VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
+    return found ? rows->Int(0) : int64_t{0};
+  }
+
+  Result<int64_t> Count(const std::string& sql, std::initializer_list<Param> p) {
+    VIGIL_ASSIGN_OR_RETURN(auto rows, Q(sql, p));
+    VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
+    return found ? rows->Int(0) : int64_t{0};
+  }
+
+  Result<std::vector<std::pair<std::string, int64_t>>> Counts(const std::string& sql,
+                                                               std::initializer_list<Param> p) {
+    VIGIL_ASSIGN_OR_RETURN(auto rows, Q(sql, p));
+    std::vector<std::pair<std::string, int64_t>> out;
+    while (true) {
+      VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+      if (!more) return out;
+      out.emplace_back(rows->Text(0), rows->Int(1));
+    }
+  }
+
+  // Inserts the item's media and their (canonicalised) signals; the caller holds a
+  // transaction and has set item.id.
+  Status InsertMediaLocked(Item& item) {
+    for (Media& m : item.media) {
+      m.item_id = item.id;
+      VIGIL_ASSIGN_OR_RETURN(m.id, InsertId("INSERT INTO media (item_id, kind, uri, sha256) "
+                                            "VALUES (?, ?, ?, ?) RETURNING id",
+                                            {I(item.id), S(m.kind), S(m.uri), S(m.sha256)}));
+      for (MediaSignal& s : m.signals) {
+        VIGIL_ASSIGN_OR_RETURN(s.value, CanonicalSignalValue(s.type, s.value));
+        VIGIL_RETURN_IF_ERROR(
+            Exec("INSERT INTO media_signals (media_id, type, value, quality) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT (media_id, type, value) DO NOTHING",
+                 {I(m.id), S(SignalTypeName(s.type)), S(s.value), I(s.quality)})
+                .status());
+      }
+    }
+    return Status::OK();
+  }
+
+  // Records one match unless (item, media, signal) is recorded already; returns the
+  // stored match and whether it is new. The caller holds a transaction.
+  Result<std::pair<Match, bool>> RecordMatchLocked(std::string_view actor, const Match& spec) {
+    Match m = spec;
+    if (m.matched_ms == 0) m.matched_ms = Now();
+    {
+      VIGIL_ASSIGN_OR_RETURN(
+          auto rows,
+          Q("INSERT INTO matches (item_id, media_id, signal_id, distance, matched_ms) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (item_id, media_id, signal_id) DO NOTHING "
+            "RETURNING id",
+            {I(m.item_id), I(m.media_id), I(m.signal_id), I(m.distance), I(m.matched_ms)}));
+      VIGIL_ASSIGN_OR_RETURN(bool inserted, rows->Next());
+      if (inserted) {
+        m.id = rows->Int(0);
+        VIGIL_ASSIGN_OR_RETURN(bool extra, rows->Next());  // completes the statement
+        (void)extra;
+      }
+    }
+    if (m.id != 0) {
+      VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "match.record", Target("match", m.id),
+                                              Target("item", m.item_id),
+                                              Target("signal", m.signal_id),
+                                              "{\"distance\":" + std::to_string(m.distance) + "}")
+                                .status());
+      return std::make_pair(m, true);
+    }
+    VIGIL_ASSIGN_OR_RETURN(auto rows, Q("SELECT id, distance, matched_ms FROM matches WHERE "
+                                        "item_id = ? AND media_id = ? AND signal_id = ?",
+                                        {I(m.item_id), I(m.media_id), I(m.signal_id)}));
+    VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
+    if (!found) return Status::Internal("match neither inserted nor found");
+    m.id = rows->Int(0);
+    m.distance = static_cast<int>(rows->Int(1));
+    m.matched_ms = rows->Int(2);
+    return std::make_pair(m, false);
+  }
+
+ public:
 
   // --- audit --------------------------------------------------------------------------
   Result<AuditEntry> AppendAudit(std::string_view actor, std::string_view action,
@@ -1100,6 +1423,87 @@ class SqlStore final : public Store {
   }
 
   // Appends one chained entry; the caller holds a transaction.
+  // One work result inside RecordWork's transaction. The ledger row is claimed first with
+  // ON CONFLICT DO NOTHING: on PostgreSQL a second worker racing on the same key waits for
+  // the first to commit and then sees the conflict, so neither transaction aborts.
+  Result<WorkRecord> RecordWorkLocked(std::string_view actor, const WorkResult& r) {
+    if (r.work_key.empty() || r.work_key.size() > 1024) {
+      return Status::InvalidArgument("a work key has 1 to 1024 bytes");
+    }
+    for (const WorkMatch& m : r.matches) {
+      if (m.media_index >= r.item.media.size()) {
+        return Status::InvalidArgument("work '" + r.work_key + "': match on media " +
+                                       std::to_string(m.media_index) + " of " +
+                                       std::to_string(r.item.media.size()));
+      }
+    }
+    const int64_t now = Now();
+    VIGIL_ASSIGN_OR_RETURN(auto claim,
+                           Q("INSERT INTO work_ledger (work_key, worker, done_ms) VALUES (?, ?, ?) "
+                             "ON CONFLICT (work_key) DO NOTHING RETURNING work_key",
+                             {S(r.work_key), S(r.worker), I(now)}));
+    VIGIL_ASSIGN_OR_RETURN(bool claimed, claim->Next());
+    if (claimed) {
+      VIGIL_ASSIGN_OR_RETURN(bool extra, claim->Next());  // completes the statement
+      (void)extra;
+    }
+    claim.reset();
+    if (!claimed) {
+      VIGIL_ASSIGN_OR_RETURN(WorkRecord existing, GetWork(r.work_key));
+      existing.duplicate = true;
+      return existing;
+    }
+    Item item = r.item;
+    if (item.collected_ms == 0) item.collected_ms = now;
+    VIGIL_ASSIGN_OR_RETURN(
+        item.id,
+        InsertId("INSERT INTO items (source, platform_id, url, account, posted_ms, language, "
+                 "collected_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 {S(item.source), I(item.platform_id), S(item.url), S(item.account),
+                  I(item.posted_ms), S(item.language), I(item.collected_ms)}));
+    for (Media& m : item.media) {
+      VIGIL_ASSIGN_OR_RETURN(m.id, InsertId("INSERT INTO media (item_id, kind, uri, sha256) "
+                                            "VALUES (?, ?, ?, ?) RETURNING id",
+                                            {I(item.id), S(m.kind), S(m.uri), S(m.sha256)}));
+      for (MediaSignal& sig : m.signals) {
+        VIGIL_ASSIGN_OR_RETURN(sig.value, CanonicalSignalValue(sig.type, sig.value));
+        VIGIL_RETURN_IF_ERROR(
+            Exec("INSERT INTO media_signals (media_id, type, value, quality) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT (media_id, type, value) DO NOTHING",
+                 {I(m.id), S(SignalTypeName(sig.type)), S(sig.value), I(sig.quality)})
+                .status());
+      }
+    }
+    VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "item.add", Target("item", item.id), "",
+                                            item.url,
+                                            "{\"media\":" + std::to_string(item.media.size()) +
+                                                ",\"source\":" + JsonQuote(item.source) +
+                                                ",\"work_key\":" + JsonQuote(r.work_key) + "}")
+                              .status());
+    for (const WorkMatch& wm : r.matches) {
+      const int64_t media_id = item.media[wm.media_index].id;
+      VIGIL_ASSIGN_OR_RETURN(
+          int64_t match_id,
+          InsertId("INSERT INTO matches (item_id, media_id, signal_id, distance, matched_ms, "
+                   "bank_version) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                   {I(item.id), I(media_id), I(wm.signal_id), I(wm.distance), I(now),
+                    I(wm.bank_version)}));
+      VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "match.record", Target("match", match_id),
+                                              Target("item", item.id),
+                                              Target("signal", wm.signal_id),
+                                              "{\"distance\":" + std::to_string(wm.distance) +
+                                                  ",\"bank_version\":" +
+                                                  std::to_string(wm.bank_version) + "}")
+                                .status());
+    }
+    VIGIL_RETURN_IF_ERROR(
+        Exec("UPDATE work_ledger SET item_id = ?, matches = ? WHERE work_key = ?",
+             {I(item.id), I(static_cast<int64_t>(r.matches.size())), S(r.work_key)})
+            .status());
+    return WorkRecord{r.work_key, item.id, static_cast<int64_t>(r.matches.size()), r.worker, now,
+                      false};
+  }
+
   Result<AuditEntry> AppendAuditLocked(std::string_view actor, std::string_view action,
                                        std::string_view target, std::string_view before,
                                        std::string_view after, std::string_view details) {
@@ -1181,6 +1585,23 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view db, const StoreOptions
         conn, sql::OpenSqlite(target, options.create_if_missing, options.busy_timeout_ms));
   }
   return OpenSqlStore(std::move(conn), options);
+}
+
+Status BeginWriteTransaction(Store& store) {
+  auto* s = dynamic_cast<SqlStore*>(&store);
+  if (!s) return Status::FailedPrecondition("not a SQL store");
+  return s->connection().ExecScript(
+      s->connection().dialect() == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+Result<AuditEntry> AppendAuditInTransaction(Store& store, std::string_view actor,
+                                            std::string_view action, std::string_view target,
+                                            std::string_view before, std::string_view after,
+                                            std::string_view details) {
+  auto* s = dynamic_cast<SqlStore*>(&store);
+  if (!s) return Status::FailedPrecondition("not a SQL store");
+  if (action.empty()) return Status::InvalidArgument("an audit entry needs an action");
+  return s->AppendAuditInCallerTransaction(actor, action, target, before, after, details);
 }
 
 sql::Connection* RawConnectionForTesting(Store& store) {

@@ -181,8 +181,49 @@ class Store {
   // Stores the item with its media and their signals; returns it with ids filled in.
   virtual Result<Item> AddItem(std::string_view actor, const Item& item) = 0;
   virtual Result<Item> GetItem(int64_t id) = 0;
+  // Idempotent: a match already recorded (same item, media and signal) is returned as
+  // stored, without a new audit entry.
   virtual Result<Match> RecordMatch(std::string_view actor, const Match& match) = 0;
   virtual Result<std::vector<Match>> ListMatches(int64_t item_id) = 0;
+
+  // --- collection (`vigil scan`) ------------------------------------------------------
+  // Stores every item whose source_key is not stored yet, with its media, their signals
+  // and its links; all in one transaction (one audit entry "item.collect" per new item).
+  // An item whose key is already stored is returned as stored (media and signals
+  // included) with created = false and nothing about it changes, so scanning a source
+  // twice adds nothing twice. Results are in input order. InvalidArgument (nothing
+  // stored) for an empty key or a bad signal value.
+  virtual Result<std::vector<UpsertedItem>> UpsertItems(std::string_view actor,
+                                                        std::span<const CollectedItem> items) = 0;
+  virtual Result<Item> FindItemBySourceKey(std::string_view source_key) = 0;
+  virtual Result<std::vector<Link>> ListLinks(int64_t item_id) = 0;
+  // Records the matches not recorded yet (unique by item, media and signal; RecordMatch
+  // is idempotent the same way) in one transaction, one audit entry per new match.
+  // Returns how many were new.
+  virtual Result<int64_t> RecordMatches(std::string_view actor, std::span<const Match> matches) = 0;
+  // Creates the platforms whose name is not in the table yet (audited) and returns all of
+  // `platforms` as stored (ids filled in), in input order. Existing rows are left alone.
+  virtual Result<std::vector<Platform>> EnsurePlatforms(std::string_view actor,
+                                                        std::span<const Platform> platforms) = 0;
+  // Totals for scan summaries; `top` limits the per-platform and per-domain lists.
+  virtual Result<CollectionStats> GetCollectionStats(size_t top) = 0;
+
+  // --- scale-out work ledger (`vigil worker`) ---------------------------------------
+  // Writes every result whose work_key is not in the ledger yet (the item, its media and
+  // signals, its matches with their bank versions, the ledger row, audit entries) in ONE
+  // transaction, all or nothing. A key already in the ledger (a redelivered message, or
+  // two workers racing on one) writes nothing and comes back as stored with duplicate =
+  // true, so processing a work item twice never creates a second item or match. Results
+  // are in input order. Unavailable when the database is down (retry the whole batch).
+  virtual Result<std::vector<WorkRecord>> RecordWork(std::string_view actor,
+                                                     std::span<const WorkResult> results) {
+    (void)actor, (void)results;
+    return Status::Unsupported("this store has no work ledger");
+  }
+  // The ledger row for a key; NotFound if that work was never done.
+  virtual Result<WorkRecord> GetWork(std::string_view work_key) {
+    return Status::NotFound("work '" + std::string(work_key) + "' not found");
+  }
 
   // --- audit ------------------------------------------------------------------------
   // Appends an entry for a change made outside the store (a referral sent, a review

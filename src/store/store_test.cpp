@@ -349,6 +349,125 @@ TEST_P(StoreTest, ItemsMatchesPlatformsLabels) {
   EXPECT_FALSE(store_->DefineLabel("test", {"Bad Label", LabelDimension::kOther, ""}).ok());
 }
 
+TEST_P(StoreTest, CollectedItemsAreStoredOnceByKey) {
+  auto platforms = store_->EnsurePlatforms(
+      "cli:scan", std::vector<Platform>{{0, "Example Video", "video.example", "", 0},
+                                        {0, "Example Paste", "paste.example", "", 0}});
+  ASSERT_TRUE(platforms.ok()) << platforms.status().ToString();
+  ASSERT_EQ(platforms->size(), 2u);
+  EXPECT_GT((*platforms)[0].id, 0);
+  // Again: nothing new, same ids.
+  auto again = store_->EnsurePlatforms(
+      "cli:scan", std::vector<Platform>{{0, "Example Paste", "other", "", 0}});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)[0].id, (*platforms)[1].id);
+  EXPECT_EQ((*again)[0].domains, "paste.example");
+  EXPECT_EQ(store_->ListPlatforms()->size(), 2u);
+
+  auto make = [&](int n) {
+    CollectedItem c;
+    c.source_key = "telegram:42:" + std::to_string(n);
+    c.item.source = "scan:telegram";
+    c.item.account = "synthetic channel";
+    Media m;
+    m.kind = "image";
+    m.uri = "photos/" + std::to_string(n) + ".jpg";
+    m.signals = {{SignalType::kPdq, Pdq(n), 90}, {SignalType::kMd5, std::string(32, 'A'), -1}};
+    c.item.media.push_back(m);
+    c.links = {{0, 0, "https://video.example/v/" + std::to_string(n), "video.example",
+                "example-video", (*platforms)[0].id, false},
+               {0, 0, "https://unknown.example/x", "unknown.example", "", 0, true},
+               {0, 0, "https://unknown.example/x", "unknown.example", "", 0, true}};  // dup
+    return c;
+  };
+  std::vector<CollectedItem> batch = {make(1), make(2), make(1)};  // key 1 twice
+  auto first = store_->UpsertItems("cli:scan", batch);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->size(), 3u);
+  EXPECT_TRUE((*first)[0].created);
+  EXPECT_TRUE((*first)[1].created);
+  EXPECT_FALSE((*first)[2].created);
+  EXPECT_EQ((*first)[2].item.id, (*first)[0].item.id);
+  ASSERT_EQ((*first)[2].item.media.size(), 1u);
+  EXPECT_EQ((*first)[2].item.media[0].id, (*first)[0].item.media[0].id);
+  EXPECT_EQ((*first)[0].item.media[0].signals[1].value, std::string(32, 'a'));  // canonical
+
+  auto second = store_->UpsertItems("cli:scan", std::vector<CollectedItem>{make(2), make(3)});
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE((*second)[0].created);
+  EXPECT_TRUE((*second)[1].created);
+
+  auto links = store_->ListLinks((*first)[0].item.id);
+  ASSERT_TRUE(links.ok());
+  ASSERT_EQ(links->size(), 2u);
+  EXPECT_EQ((*links)[0].platform, "example-video");
+  EXPECT_EQ((*links)[0].platform_id, (*platforms)[0].id);
+  EXPECT_FALSE((*links)[0].unknown);
+  EXPECT_TRUE((*links)[1].unknown);
+  EXPECT_EQ((*links)[1].domain, "unknown.example");
+  EXPECT_EQ(store_->FindItemBySourceKey("telegram:42:3")->id, (*second)[1].item.id);
+  EXPECT_EQ(store_->FindItemBySourceKey("telegram:42:9").status().code(), StatusCode::kNotFound);
+
+  // Matches: recorded once, however often a scan finds them.
+  Bank bank = MakeBank("collect-bank");
+  ASSERT_TRUE(store_->AddSignals("test", bank.id,
+                                 std::vector<SignalInput>{{SignalType::kPdq, Pdq(1), 100, {}, ""}},
+                                 0)
+                  .ok());
+  auto sig = store_->GetSignal(bank.id, SignalType::kPdq, Pdq(1));
+  ASSERT_TRUE(sig.ok());
+  const Item& it = (*first)[0].item;
+  std::vector<Match> ms = {{0, it.id, it.media[0].id, sig->id, 4, 0},
+                           {0, it.id, it.media[0].id, sig->id, 4, 0}};
+  EXPECT_EQ(store_->RecordMatches("cli:scan", ms).value_or(-1), 1);
+  EXPECT_EQ(store_->RecordMatches("cli:scan", ms).value_or(-1), 0);
+  auto single = store_->RecordMatch("cli:scan", ms[0]);
+  ASSERT_TRUE(single.ok());
+  EXPECT_EQ(single->distance, 4);
+  EXPECT_EQ(store_->ListMatches(it.id)->size(), 1u);
+  std::vector<Match> bad = {{0, 999'999, 0, sig->id, 0, 0}};
+  EXPECT_EQ(store_->RecordMatches("cli:scan", bad).status().code(), StatusCode::kNotFound);
+
+  auto st = store_->GetCollectionStats(10);
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+  EXPECT_EQ(st->items, 3);
+  EXPECT_EQ(st->links, 6);
+  EXPECT_EQ(st->links_unknown, 3);
+  EXPECT_EQ(st->media, 3);
+  EXPECT_EQ(st->matches, 1);
+  ASSERT_EQ(st->links_by_platform.size(), 1u);
+  EXPECT_EQ(st->links_by_platform[0], std::make_pair(std::string("example-video"), int64_t{3}));
+  ASSERT_EQ(st->unknown_domains.size(), 1u);
+  EXPECT_EQ(st->unknown_domains[0].second, 3);
+
+  // A bad value stores nothing of the batch; an empty key is refused.
+  CollectedItem broken = make(7);
+  broken.item.media[0].signals[0].value = "not hex";
+  EXPECT_EQ(store_->UpsertItems("cli:scan", std::vector<CollectedItem>{make(8), broken})
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->FindItemBySourceKey("telegram:42:8").status().code(), StatusCode::kNotFound);
+  CollectedItem nokey = make(9);
+  nokey.source_key.clear();
+  EXPECT_FALSE(store_->UpsertItems("cli:scan", std::vector<CollectedItem>{nokey}).ok());
+
+  // Every write attributed, chain intact.
+  int collected = 0;
+  ASSERT_TRUE(store_
+                  ->ForEachAudit(0,
+                                 [&](const AuditEntry& e) {
+                                   if (e.action == "item.collect") {
+                                     ++collected;
+                                     EXPECT_EQ(e.actor, "cli:scan");
+                                   }
+                                   return true;
+                                 })
+                  .ok());
+  EXPECT_EQ(collected, 3);
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
 // --- audit log ------------------------------------------------------------------------
 
 class AuditTamperTest : public StoreTest {

@@ -217,13 +217,12 @@ VpdqBank::VpdqBank(VpdqMatchOptions options, std::unique_ptr<FrameSearcher> sear
     : options_(options), searcher_(std::move(searcher)) {}
 
 Status VpdqBank::Add(uint64_t video_id, std::span<const VpdqFrame> frames) {
-  for (const Video& v : videos_) {
-    if (v.id == video_id) return Status::AlreadyExists("video id already in the bank");
-  }
+  if (ids_.count(video_id)) return Status::AlreadyExists("video id already in the bank");
   const auto good = UniqueGoodFrames(frames, options_.quality_threshold);
   if (frame_video_.size() + good.size() > UINT32_MAX) {
     return Status::ResourceExhausted("vPDQ bank is full");
   }
+  ids_.insert(video_id);
   const auto index = static_cast<uint32_t>(videos_.size());
   videos_.push_back({video_id, good.size()});
   for (const VpdqFrame& f : good) {

@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "core/hash256.h"
@@ -129,6 +130,7 @@ class VpdqBank {
   VpdqMatchOptions options_;
   std::unique_ptr<FrameSearcher> searcher_;
   std::vector<Video> videos_;          // by internal index
+  std::unordered_set<uint64_t> ids_;   // video ids stored (Add refuses repeats in O(1))
   std::vector<uint32_t> frame_video_;  // frame entry id -> internal video index
 };
 

@@ -190,6 +190,7 @@ struct Referral {
   LegalRoute route = LegalRoute::kVoluntary;
   ReferralState state = ReferralState::kPending;
   std::string lead_org;                    // the organisation that created it
+  std::string operation;  // the operation ("action day") it counts towards; may be empty
   std::vector<std::string> organisations;  // everyone who referred something in it
   std::vector<ReferralItem> items;
   std::optional<RemovalOrder> order;  // for kTcoRemovalOrder

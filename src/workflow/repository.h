@@ -24,6 +24,14 @@ class ReferralRepository {
  public:
   virtual ~ReferralRepository() = default;
 
+  // Bracket one service call: ReferralService calls BeginChange when it takes its lock and
+  // EndChange before it lets go. A database-backed repository runs the call's writes (and,
+  // when it is also the audit sink, their audit entries) in one transaction that EndChange
+  // commits, or rolls back if any write or audit append of the call failed; EndChange's
+  // status is that of the commit. The defaults do nothing (memory needs no transaction).
+  virtual Status BeginChange() { return Status::OK(); }
+  virtual Status EndChange() { return Status::OK(); }
+
   virtual Result<int64_t> NextReferralId() = 0;
   // Inserts or replaces (by id).
   virtual Status PutReferral(const Referral& r) = 0;

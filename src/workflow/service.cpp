@@ -80,6 +80,26 @@ std::string ItemsJson(const Referral& r) {
 
 }  // namespace
 
+// Holds the service lock for one call and brackets the call's repository writes. A failed
+// commit cannot change the call's result any more (it has been computed); the repository
+// rolls back and the next call sees the state before it.
+class ReferralService::ChangeLock {
+ public:
+  explicit ChangeLock(ReferralService* s) : lock_(s->mu_), repo_(s->repo_) {
+    begun_ = repo_->BeginChange().ok();
+  }
+  ~ChangeLock() {
+    if (begun_) (void)repo_->EndChange();
+  }
+  ChangeLock(const ChangeLock&) = delete;
+  ChangeLock& operator=(const ChangeLock&) = delete;
+
+ private:
+  std::lock_guard<std::mutex> lock_;
+  ReferralRepository* repo_;
+  bool begun_ = false;
+};
+
 ReferralService::ReferralService(ReferralRepository* repo, AuditSink* audit, const Clock* clock,
                                  HoldNotifier* notifier, ServiceOptions options)
     : repo_(repo),
@@ -159,7 +179,7 @@ void ReferralService::ScheduleChecks(Referral& r, int64_t now) {
 // Refer
 
 Result<ReferOutcome> ReferralService::Refer(const ReferRequest& req) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   if (req.actor.empty() || req.org.empty()) {
     return Status::InvalidArgument("a referral needs an actor and an organisation");
   }
@@ -314,6 +334,7 @@ Result<ReferOutcome> ReferralService::Refer(const ReferRequest& req) {
           n.route = route;
           n.state = k == 0 ? ReferralState::kPending : ReferralState::kHeld;
           n.lead_org = req.org;
+          n.operation = req.operation;
           n.organisations = {req.org};
           n.out_of_tco_scope = b.out_of_scope;
           n.created_ms = now;
@@ -378,7 +399,7 @@ Result<ReferOutcome> ReferralService::Refer(const ReferRequest& req) {
 // Holds
 
 Result<Hold> ReferralService::PlaceHold(std::string_view actor, const Hold& hold_in) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   if (hold_in.org.empty() || hold_in.value.empty()) {
     return Status::InvalidArgument("a hold needs an organisation and a value");
   }
@@ -434,7 +455,7 @@ Result<Hold> ReferralService::PlaceHold(std::string_view actor, const Hold& hold
 }
 
 Status ReferralService::ReleaseHold(std::string_view actor, std::string_view org, int64_t hold_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   auto got = repo_->GetHold(hold_id);
   // Another organisation's hold is reported as absent: its existence is not theirs to know.
   if (!got.ok() || got->org != org) {
@@ -477,7 +498,7 @@ Status ReferralService::ReleaseHold(std::string_view actor, std::string_view org
 }
 
 Result<std::vector<Hold>> ReferralService::ListHolds(std::string_view org) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   VIGIL_ASSIGN_OR_RETURN(std::vector<Hold> all, repo_->ListHolds());
   std::vector<Hold> out;
   for (Hold& h : all) {
@@ -491,7 +512,7 @@ Result<std::vector<Hold>> ReferralService::ListHolds(std::string_view org) {
 
 Status ReferralService::RecordPriorNotice(std::string_view actor, std::string_view platform_id,
                                           int64_t at_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   if (platform_id.empty()) return Status::InvalidArgument("no platform");
   const int64_t at = at_ms == 0 ? clock_->NowMs() : at_ms;
   VIGIL_RETURN_IF_ERROR(repo_->PutPlatformNotice(platform_id, at));
@@ -502,7 +523,7 @@ Status ReferralService::RecordPriorNotice(std::string_view actor, std::string_vi
 }
 
 Result<TcoClockState> ReferralService::OrderClock(int64_t referral_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   VIGIL_ASSIGN_OR_RETURN(Referral r, repo_->GetReferral(referral_id));
   if (!r.order) {
     return Status::FailedPrecondition("referral " + std::to_string(referral_id) +
@@ -512,7 +533,7 @@ Result<TcoClockState> ReferralService::OrderClock(int64_t referral_id) {
 }
 
 Result<std::vector<int64_t>> ReferralService::FlagOverdue(std::string_view actor) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   const int64_t now = clock_->NowMs();
   std::vector<Referral> late;
   VIGIL_RETURN_IF_ERROR(repo_->ForEachReferral([&](const Referral& r) {
@@ -537,7 +558,7 @@ Result<std::vector<int64_t>> ReferralService::FlagOverdue(std::string_view actor
 
 Status ReferralService::ProvideClarification(std::string_view actor, std::string_view org,
                                              int64_t referral_id, std::string_view note) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   VIGIL_RETURN_IF_ERROR(CheckText("clarification", note));
   auto got = repo_->GetReferral(referral_id);
   if (!got.ok() || !Contains(got->organisations, org)) {
@@ -565,7 +586,7 @@ Status ReferralService::ProvideClarification(std::string_view actor, std::string
 
 Result<std::vector<Referral>> ReferralService::PendingDeliveries(size_t limit,
                                                                  std::string_view platform_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   std::vector<Referral> out;
   VIGIL_RETURN_IF_ERROR(repo_->ForEachReferral([&](const Referral& r) {
     if (r.state == ReferralState::kPending &&
@@ -579,7 +600,7 @@ Result<std::vector<Referral>> ReferralService::PendingDeliveries(size_t limit,
 
 Status ReferralService::RecordDelivery(std::string_view actor, int64_t referral_id,
                                        DeliveryReceipt receipt) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   VIGIL_ASSIGN_OR_RETURN(Referral r, repo_->GetReferral(referral_id));
   const int64_t now = clock_->NowMs();
   if (receipt.delivered_ms == 0) receipt.delivered_ms = now;
@@ -599,7 +620,7 @@ Status ReferralService::RecordDelivery(std::string_view actor, int64_t referral_
 
 Status ReferralService::RecordDeliveryFailure(std::string_view actor, int64_t referral_id,
                                               std::string_view detail) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   VIGIL_ASSIGN_OR_RETURN(Referral r, repo_->GetReferral(referral_id));
   r.last_reason = std::string(detail.substr(0, kMaxTextBytes));
   json::object d;
@@ -609,7 +630,7 @@ Status ReferralService::RecordDeliveryFailure(std::string_view actor, int64_t re
 }
 
 Status ReferralService::RetryDelivery(std::string_view actor, int64_t referral_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   VIGIL_ASSIGN_OR_RETURN(Referral r, repo_->GetReferral(referral_id));
   if (r.state != ReferralState::kDeliveryFailed) {
     return Status::FailedPrecondition("referral " + std::to_string(referral_id) + " is " +
@@ -646,7 +667,7 @@ Result<std::vector<Referral>> ReferralService::PullForPlatform(std::string_view 
 
 Status ReferralService::ApplyFeedback(std::string_view actor, std::string_view platform_id,
                                       const Feedback& f) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   VIGIL_RETURN_IF_ERROR(CheckText("reason", f.reason));
   auto got = repo_->GetReferral(f.referral_id);
   if (!got.ok() || got->platform_id != platform_id) {
@@ -764,7 +785,7 @@ Status ReferralService::ApplyFeedback(std::string_view actor, std::string_view p
 
 Status ReferralService::Withdraw(std::string_view actor, std::string_view org, int64_t referral_id,
                                  std::string_view reason) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   VIGIL_RETURN_IF_ERROR(CheckText("reason", reason));
   auto got = repo_->GetReferral(referral_id);
   if (!got.ok() || !Contains(got->organisations, org)) {
@@ -781,7 +802,7 @@ Status ReferralService::Withdraw(std::string_view actor, std::string_view org, i
 
 Status ReferralService::Reinstate(std::string_view actor, int64_t referral_id,
                                   std::string_view reason) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   VIGIL_RETURN_IF_ERROR(CheckText("reason", reason));
   VIGIL_ASSIGN_OR_RETURN(Referral r, repo_->GetReferral(referral_id));
   json::object d;
@@ -800,7 +821,7 @@ Result<RecheckSummary> ReferralService::RunDueRechecks(UrlProber& prober, size_t
   };
   std::vector<Due> due;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    ChangeLock lock(this);
     const int64_t now = clock_->NowMs();
     VIGIL_RETURN_IF_ERROR(repo_->ForEachReferral([&](const Referral& r) {
       if (!IsWithPlatform(r.state) && r.state != ReferralState::kRemoved) return true;
@@ -817,7 +838,7 @@ Result<RecheckSummary> ReferralService::RunDueRechecks(UrlProber& prober, size_t
   for (const Due& d : due) {
     // The network is slow: probe without the lock, then record under it.
     Result<ProbeResult> probe = prober.Probe(d.platform, d.url);
-    std::lock_guard<std::mutex> lock(mu_);
+    ChangeLock lock(this);
     const int64_t now = clock_->NowMs();
     auto got = repo_->GetReferral(d.referral_id);
     if (!got.ok()) continue;
@@ -895,12 +916,12 @@ Result<RecheckSummary> ReferralService::RunDueRechecks(UrlProber& prober, size_t
 // Views
 
 Result<Referral> ReferralService::Get(int64_t referral_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   return repo_->GetReferral(referral_id);
 }
 
 Result<Referral> ReferralService::ViewFor(std::string_view org, int64_t referral_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   auto got = repo_->GetReferral(referral_id);
   if (!got.ok() || !Contains(got->organisations, org)) {
     return Status::NotFound("referral " + std::to_string(referral_id) + " not found");
@@ -921,11 +942,12 @@ Result<Referral> ReferralService::ViewFor(std::string_view org, int64_t referral
 }
 
 Result<std::vector<Referral>> ReferralService::List(const ReferralFilter& filter) {
-  std::lock_guard<std::mutex> lock(mu_);
+  ChangeLock lock(this);
   std::vector<Referral> out;
   VIGIL_RETURN_IF_ERROR(repo_->ForEachReferral([&](const Referral& r) {
     if (filter.state && r.state != *filter.state) return true;
     if (!filter.platform_id.empty() && r.platform_id != filter.platform_id) return true;
+    if (!filter.operation.empty() && r.operation != filter.operation) return true;
     if (!filter.org.empty() && !Contains(r.organisations, filter.org)) return true;
     out.push_back(r);
     return true;

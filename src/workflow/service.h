@@ -118,6 +118,7 @@ struct OrderTemplate {
 struct ReferRequest {
   std::string actor;  // "user:alice"
   std::string org;    // the referring organisation
+  std::string operation;  // recorded on referrals this request creates (statistics)
   LegalRoute route = LegalRoute::kVoluntary;
   std::vector<ConfirmedItem> items;
   std::optional<OrderTemplate> order;  // required for kTcoRemovalOrder
@@ -142,6 +143,7 @@ struct RecheckSummary {
 
 struct ReferralFilter {
   std::optional<ReferralState> state;
+  std::string operation;    // empty: any
   std::string platform_id;  // empty: any
   std::string org;          // empty: any; else referrals naming this organisation
 };
@@ -227,6 +229,9 @@ class ReferralService {
                                          const std::string& platform, const ReferralItem& item,
                                          int64_t now) const;
   void ScheduleChecks(Referral& r, int64_t now);
+
+  // The service lock plus the repository's change bracket (see ReferralRepository).
+  class ChangeLock;
 
   std::mutex mu_;
   ReferralRepository* repo_;

@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "workflow/service_test_env.h"
+
 namespace vigil::workflow {
 namespace {
 
@@ -61,9 +63,13 @@ OrderTemplate Order(bool emergency = false) {
   return t;
 }
 
-class ServiceTest : public ::testing::Test {
+class ServiceTest : public ::testing::TestWithParam<testing::ServiceTestBackend> {
  protected:
-  ServiceTest() : service_(&repo_, &audit_, &clock_, &notifier_, Options()) {}
+  ServiceTest()
+      : env_(GetParam().make()),
+        svc_(std::make_unique<ReferralService>(env_->repo(), env_->audit(), &clock_, &notifier_,
+                                               Options())),
+        service_(*svc_) {}
   static ServiceOptions Options() {
     ServiceOptions o;
     o.is_tco_hosting_service = [](std::string_view p) { return p != "not-hosting"; };
@@ -102,18 +108,18 @@ class ServiceTest : public ::testing::Test {
 
   int CountAudit(std::string_view action) {
     int n = 0;
-    for (const auto& e : audit_.events()) n += e.action == action;
+    for (const auto& e : env_->Events()) n += e.action == action;
     return n;
   }
 
   FakeClock clock_;
-  MemoryReferralRepository repo_;
-  MemoryAuditSink audit_;
   RecordingNotifier notifier_;
-  ReferralService service_;
+  std::unique_ptr<testing::ServiceTestEnv> env_;
+  std::unique_ptr<ReferralService> svc_;
+  ReferralService& service_;
 };
 
-TEST_F(ServiceTest, GroupsItemsPerPlatform) {
+TEST_P(ServiceTest, GroupsItemsPerPlatform) {
   auto out = service_.Refer(
       Request("org-a", LegalRoute::kVoluntary,
               {Item("https://v.example/1", "videohost"), Item("https://f.example/a", "filehost"),
@@ -135,7 +141,7 @@ TEST_F(ServiceTest, GroupsItemsPerPlatform) {
   EXPECT_EQ(CountAudit("referral.create"), 2);
 }
 
-TEST_F(ServiceTest, RejectsBadRequests) {
+TEST_P(ServiceTest, RejectsBadRequests) {
   EXPECT_EQ(service_.Refer(Request("org-a", LegalRoute::kVoluntary, {})).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("", "videohost")}))
@@ -151,10 +157,10 @@ TEST_F(ServiceTest, RejectsBadRequests) {
   no_grounds.order->grounds.clear();
   EXPECT_EQ(service_.Refer(no_grounds).status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(service_.List({})->empty());
-  EXPECT_TRUE(audit_.events().empty());
+  EXPECT_TRUE(env_->Events().empty());
 }
 
-TEST_F(ServiceTest, SameUrlFromTwoAgenciesIsOneNoticeNamingBoth) {
+TEST_P(ServiceTest, SameUrlFromTwoAgenciesIsOneNoticeNamingBoth) {
   auto a =
       service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}));
   ASSERT_TRUE(a.ok());
@@ -180,7 +186,7 @@ TEST_F(ServiceTest, SameUrlFromTwoAgenciesIsOneNoticeNamingBoth) {
   EXPECT_EQ(service_.PendingDeliveries(0)->size(), 0u);
 }
 
-TEST_F(ServiceTest, SameContentElsewhereJoinsAPendingNotice) {
+TEST_P(ServiceTest, SameContentElsewhereJoinsAPendingNotice) {
   auto a = service_.Refer(
       Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost", "ab12")}));
   auto b = service_.Refer(
@@ -197,7 +203,7 @@ TEST_F(ServiceTest, SameContentElsewhereJoinsAPendingNotice) {
   EXPECT_EQ(c->created.size(), 1u);
 }
 
-TEST_F(ServiceTest, DifferentRoutesAreNotMerged) {
+TEST_P(ServiceTest, DifferentRoutesAreNotMerged) {
   ASSERT_TRUE(service_.RecordPriorNotice("user:admin", "videohost", 0).ok());
   clock_.Advance(13 * kMsPerHour);
   auto a =
@@ -209,7 +215,7 @@ TEST_F(ServiceTest, DifferentRoutesAreNotMerged) {
   EXPECT_NE(b->created[0], a->created[0]);
 }
 
-TEST_F(ServiceTest, DuplicateUrlsInOneRequestAreReferredOnce) {
+TEST_P(ServiceTest, DuplicateUrlsInOneRequestAreReferredOnce) {
   auto a =
       service_.Refer(Request("org-a", LegalRoute::kVoluntary,
                              {Item("https://v/1", "videohost"), Item("https://v/1", "videohost")}));
@@ -217,7 +223,7 @@ TEST_F(ServiceTest, DuplicateUrlsInOneRequestAreReferredOnce) {
   EXPECT_EQ(service_.Get(a->created[0])->items.size(), 1u);
 }
 
-TEST_F(ServiceTest, FirstTcoOrderNeedsTwelveHoursNotice) {
+TEST_P(ServiceTest, FirstTcoOrderNeedsTwelveHoursNotice) {
   auto req = Request("org-a", LegalRoute::kTcoRemovalOrder, {Item("https://v/1", "videohost")});
   auto refused = service_.Refer(req);
   EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
@@ -241,7 +247,7 @@ TEST_F(ServiceTest, FirstTcoOrderNeedsTwelveHoursNotice) {
   EXPECT_FALSE(service_.Get(second->created[0])->order->first_order_to_platform);
 }
 
-TEST_F(ServiceTest, EmergencyOrderSkipsTheNotice) {
+TEST_P(ServiceTest, EmergencyOrderSkipsTheNotice) {
   auto req = Request("org-a", LegalRoute::kTcoRemovalOrder, {Item("https://v/1", "videohost")});
   req.order = Order(/*emergency=*/true);
   auto out = service_.Refer(req);
@@ -249,7 +255,7 @@ TEST_F(ServiceTest, EmergencyOrderSkipsTheNotice) {
   EXPECT_TRUE(service_.Get(out->created[0])->order->emergency);
 }
 
-TEST_F(ServiceTest, PrivateContentIsSplitOutOfTcoScope) {
+TEST_P(ServiceTest, PrivateContentIsSplitOutOfTcoScope) {
   auto priv = Item("https://v/private-chat", "videohost");
   priv.public_dissemination = false;
   auto req = Request("org-a", LegalRoute::kTcoRemovalOrder,
@@ -276,7 +282,7 @@ TEST_F(ServiceTest, PrivateContentIsSplitOutOfTcoScope) {
   EXPECT_EQ(out_of_scope, 2);
 }
 
-TEST_F(ServiceTest, TcoClockRunsFromReceiptAndPausesOnClarification) {
+TEST_P(ServiceTest, TcoClockRunsFromReceiptAndPausesOnClarification) {
   auto req = Request("org-a", LegalRoute::kTcoRemovalOrder, {Item("https://v/1", "videohost")});
   req.order = Order(true);
   int64_t id = service_.Refer(req)->created[0];
@@ -317,7 +323,7 @@ TEST_F(ServiceTest, TcoClockRunsFromReceiptAndPausesOnClarification) {
   EXPECT_TRUE(service_.OrderClock(id)->overdue);  // removed, but late
 }
 
-TEST_F(ServiceTest, ForceMajeurePausesUntilResumed) {
+TEST_P(ServiceTest, ForceMajeurePausesUntilResumed) {
   auto req = Request("org-a", LegalRoute::kTcoRemovalOrder, {Item("https://v/1", "videohost")});
   req.order = Order(true);
   int64_t id = service_.Refer(req)->created[0];
@@ -342,7 +348,7 @@ TEST_F(ServiceTest, ForceMajeurePausesUntilResumed) {
   EXPECT_FALSE(clock->overdue);
 }
 
-TEST_F(ServiceTest, RemovalDuringAPauseEndsIt) {
+TEST_P(ServiceTest, RemovalDuringAPauseEndsIt) {
   auto req = Request("org-a", LegalRoute::kTcoRemovalOrder, {Item("https://v/1", "videohost")});
   req.order = Order(true);
   int64_t id = service_.Refer(req)->created[0];
@@ -360,10 +366,10 @@ TEST_F(ServiceTest, RemovalDuringAPauseEndsIt) {
   EXPECT_TRUE(service_.FlagOverdue("system")->empty());
 }
 
-TEST_F(ServiceTest, PauseRemainingPolicy) {
+TEST_P(ServiceTest, PauseRemainingPolicy) {
   ServiceOptions o;
   o.resume_policy = ResumePolicy::kPauseRemaining;
-  ReferralService svc(&repo_, &audit_, &clock_, nullptr, o);
+  ReferralService svc(env_->repo(), env_->audit(), &clock_, nullptr, o);
   auto req = Request("org-a", LegalRoute::kTcoRemovalOrder, {Item("https://v/1", "videohost")});
   req.order = Order(true);
   int64_t id = svc.Refer(req)->created[0];
@@ -380,7 +386,7 @@ TEST_F(ServiceTest, PauseRemainingPolicy) {
   EXPECT_EQ(*svc.OrderClock(id)->deadline_ms, clock_.NowMs() + 15 * kMin);
 }
 
-TEST_F(ServiceTest, StateMachineRefusesIllegalFeedback) {
+TEST_P(ServiceTest, StateMachineRefusesIllegalFeedback) {
   int64_t id =
       service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}))
           ->created[0];
@@ -407,7 +413,7 @@ TEST_F(ServiceTest, StateMachineRefusesIllegalFeedback) {
   EXPECT_EQ(r->history[3].to, ReferralState::kRejected);
 }
 
-TEST_F(ServiceTest, EveryStateChangeIsAudited) {
+TEST_P(ServiceTest, EveryStateChangeIsAudited) {
   int64_t id =
       service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}))
           ->created[0];
@@ -417,7 +423,7 @@ TEST_F(ServiceTest, EveryStateChangeIsAudited) {
   ASSERT_TRUE(Feed(id, FeedbackKind::kRemoved).ok());
   ASSERT_TRUE(service_.Reinstate("user:admin", id, "complaint upheld").ok());
   std::vector<std::pair<std::string, std::string>> moves;
-  for (const auto& e : audit_.events()) {
+  for (const auto& e : env_->Events()) {
     EXPECT_FALSE(e.actor.empty());
     EXPECT_EQ(e.target, "referral:" + std::to_string(id));
     if (e.action == "referral.state") moves.emplace_back(e.before, e.after);
@@ -431,7 +437,7 @@ TEST_F(ServiceTest, EveryStateChangeIsAudited) {
   EXPECT_EQ(service_.Get(id)->history.size(), 6u);
 }
 
-TEST_F(ServiceTest, PartialRemoval) {
+TEST_P(ServiceTest, PartialRemoval) {
   int64_t id =
       service_
           .Refer(Request("org-a", LegalRoute::kVoluntary,
@@ -452,7 +458,7 @@ TEST_F(ServiceTest, PartialRemoval) {
   EXPECT_EQ(service_.Get(id)->state, ReferralState::kRemoved);
 }
 
-TEST_F(ServiceTest, DeliveryFailureAndRetry) {
+TEST_P(ServiceTest, DeliveryFailureAndRetry) {
   int64_t id =
       service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}))
           ->created[0];
@@ -466,7 +472,7 @@ TEST_F(ServiceTest, DeliveryFailureAndRetry) {
   EXPECT_EQ(service_.Get(id)->receipts[0].idempotency_key, service_.Get(id)->idempotency_key);
 }
 
-TEST_F(ServiceTest, PullApiDeliversOnce) {
+TEST_P(ServiceTest, PullApiDeliversOnce) {
   (void)service_.Refer(
       Request("org-a", LegalRoute::kVoluntary,
               {Item("https://v/1", "videohost"), Item("https://f/1", "filehost")}));
@@ -479,7 +485,7 @@ TEST_F(ServiceTest, PullApiDeliversOnce) {
   EXPECT_EQ(service_.PendingDeliveries(0)->size(), 1u);  // filehost's is still waiting
 }
 
-TEST_F(ServiceTest, HoldBlocksReferralAndTellsOnlyTheHolder) {
+TEST_P(ServiceTest, HoldBlocksReferralAndTellsOnlyTheHolder) {
   Hold h;
   h.org = "org-investigator";
   h.kind = HoldKind::kUrl;
@@ -515,7 +521,7 @@ TEST_F(ServiceTest, HoldBlocksReferralAndTellsOnlyTheHolder) {
   EXPECT_TRUE(view->hold_ids.empty());
   EXPECT_EQ(service_.ListHolds("org-a")->size(), 0u);
   EXPECT_EQ(service_.ReleaseHold("user:a", "org-a", placed->id).code(), StatusCode::kNotFound);
-  for (const auto& e : audit_.events()) {
+  for (const auto& e : env_->Events()) {
     EXPECT_EQ(e.details.find("nightjar"), std::string::npos);
   }
   // The holder releases it: the referral goes out.
@@ -526,7 +532,7 @@ TEST_F(ServiceTest, HoldBlocksReferralAndTellsOnlyTheHolder) {
             StatusCode::kFailedPrecondition);
 }
 
-TEST_F(ServiceTest, HoldOnAccountAndHashAndExpiry) {
+TEST_P(ServiceTest, HoldOnAccountAndHashAndExpiry) {
   Hold acc;
   acc.org = "org-inv";
   acc.kind = HoldKind::kAccount;
@@ -550,7 +556,7 @@ TEST_F(ServiceTest, HoldOnAccountAndHashAndExpiry) {
   EXPECT_EQ(later->items_held, 0);
 }
 
-TEST_F(ServiceTest, HoldPlacedLaterStopsAPendingReferral) {
+TEST_P(ServiceTest, HoldPlacedLaterStopsAPendingReferral) {
   int64_t id =
       service_.Refer(Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")}))
           ->created[0];
@@ -573,7 +579,7 @@ TEST_F(ServiceTest, HoldPlacedLaterStopsAPendingReferral) {
   EXPECT_EQ(service_.Get(id)->state, ReferralState::kPending);
 }
 
-TEST_F(ServiceTest, ViewForHidesOtherAgenciesDetails) {
+TEST_P(ServiceTest, ViewForHidesOtherAgenciesDetails) {
   auto a = service_.Refer(
       Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost", "aa")}));
   auto item_b = Item("https://v/2", "videohost", "aa");
@@ -588,7 +594,7 @@ TEST_F(ServiceTest, ViewForHidesOtherAgenciesDetails) {
   EXPECT_EQ(service_.ViewFor("org-z", a->created[0]).status().code(), StatusCode::kNotFound);
 }
 
-TEST_F(ServiceTest, RechecksUntilGoneThenVerifiedRemoved) {
+TEST_P(ServiceTest, RechecksUntilGoneThenVerifiedRemoved) {
   int64_t id =
       service_
           .Refer(Request("org-a", LegalRoute::kVoluntary,
@@ -628,12 +634,12 @@ TEST_F(ServiceTest, RechecksUntilGoneThenVerifiedRemoved) {
   EXPECT_EQ(service_.RunDueRechecks(prober, 0)->checked, 0);
 }
 
-TEST_F(ServiceTest, RecheckIntervalIsCapped) {
+TEST_P(ServiceTest, RecheckIntervalIsCapped) {
   ServiceOptions o;
   o.recheck_first_delay_ms = kMsPerHour;
   o.recheck_max_interval_ms = 4 * kMsPerHour;
   o.recheck_max_checks = 5;
-  ReferralService svc(&repo_, &audit_, &clock_, nullptr, o);
+  ReferralService svc(env_->repo(), env_->audit(), &clock_, nullptr, o);
   ReferRequest req = Request("org-a", LegalRoute::kVoluntary, {Item("https://v/1", "videohost")});
   int64_t id = svc.Refer(req)->created[0];
   ASSERT_TRUE(svc.RecordDelivery("system", id, DeliveryReceipt{}).ok());
@@ -646,6 +652,10 @@ TEST_F(ServiceTest, RecheckIntervalIsCapped) {
   EXPECT_EQ(prober.calls, 5);  // gave up after recheck_max_checks
   EXPECT_EQ(svc.Get(id)->items[0].next_check_ms, 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Repositories, ServiceTest,
+                         ::testing::ValuesIn(testing::ServiceTestBackends()),
+                         testing::BackendTestName);
 
 }  // namespace
 }  // namespace vigil::workflow

@@ -1,0 +1,62 @@
+// The messages that travel through JetStream between `vigil enqueue` (or any producer) and
+// `vigil worker`: a work item (one post or file to hash and match) as a JSON object, and a
+// bank change notice. Pure encode/parse; no broker code, so the fuzz target and the unit
+// tests need no server.
+//
+// Work item JSON (docs/operations.md):
+//   {"key": "...", "source": "...", "url": "...", "account": "...", "posted_ms": 0,
+//    "media": [{"kind": "image", "uri": "...", "data": "<base64 bytes>"},
+//              {"kind": "image", "uri": "...", "path": "/shared/file.jpg"}]}
+// `key` is the work identity: the store's ledger makes processing a key twice a no-op.
+//
+// Thread safety: free functions without shared state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+
+namespace vigil::worker {
+
+// Largest message accepted: the NATS server's default max_payload. Larger media travel by
+// path on storage the workers share.
+inline constexpr size_t kMaxWorkMessageBytes = 1 << 20;
+inline constexpr size_t kMaxWorkKeyBytes = 1024;
+inline constexpr size_t kMaxMediaPerItem = 64;
+
+struct WorkMedia {
+  std::string kind = "image";
+  std::string uri;   // where the bytes came from (recorded with the media)
+  std::string path;  // read the bytes from this file (storage the workers share) ...
+  std::string data;  // ... or these bytes, carried in the message
+};
+
+struct WorkItem {
+  std::string key;
+  std::string source;
+  std::string url;
+  std::string account;
+  int64_t posted_ms = 0;
+  std::vector<WorkMedia> media;
+};
+
+std::string EncodeWorkItem(const WorkItem& item);
+// InvalidArgument naming the problem for malformed JSON, a missing or oversized key, a
+// media entry with neither or both of path/data, bad base64, or more than the limits.
+Result<WorkItem> ParseWorkItem(std::string_view json);
+
+std::string Base64Encode(std::string_view bytes);
+Result<std::string> Base64Decode(std::string_view text);
+
+// Bank change notices: subject "<stream>.bank.<bank id>", payload the bank's version in
+// decimal. The stream keeps the last notice per bank, so a replay is one per bank.
+std::string BankSubject(std::string_view bank_stream, int64_t bank_id);
+// (bank id, version) from a notice; InvalidArgument if either is malformed.
+Result<std::pair<int64_t, int64_t>> ParseBankNotice(std::string_view subject,
+                                                    std::string_view payload);
+
+}  // namespace vigil::worker
