@@ -15,6 +15,7 @@ all: build
 
 help:
 	@echo "make run          install deps, build (release) and run vigil on the demo data"
+	@echo "make console     npm ci (when the lockfile changed) and build the web console"
 	@echo "make test         install deps, build with ASan+UBSan, run every test under ctest"
 	@echo "make bench        build (release) and run the benchmarks in bench/"
 	@echo "make fuzz         run every fuzz target for FUZZ_SECONDS (default 300) each"

@@ -7,7 +7,7 @@
 //
 // Bank: synthetic videos whose frames come in shots (a shot's frames are within a few bits
 // of each other, as consecutive PDQs of real video are); queries: copies of stored videos
-// with a quarter of the frames cut, each frame perturbed by up to 40 bits, plus unrelated
+// with a tenth of the frames cut, each frame perturbed by up to 23 bits, plus unrelated
 // frames. Every frame has quality >= 50 so all of them are searched.
 #include <chrono>
 #include <cstdio>
@@ -72,9 +72,9 @@ int main(int argc, char** argv) {
     const auto& src = bank[rng() % videos];
     std::vector<VpdqFrame> v;
     for (const auto& f : src) {
-      if (rng() % 4 == 0) continue;
+      if (rng() % 10 == 0) continue;
       auto c = f;
-      c.hash = Flip(f.hash, static_cast<int>(rng() % 40), rng);
+      c.hash = Flip(f.hash, static_cast<int>(rng() % 24), rng);
       v.push_back(c);
     }
     for (int k = 0; k < 10; ++k) v.push_back({1000 + k, 90, RandomHash(rng), 0});

@@ -1,9 +1,11 @@
 // Fuzzes link canonicalisation and URL extraction from text. Canonical forms must be
-// fixed points: canonicalising a canonical URL gives it back unchanged.
+// fixed points: canonicalising a canonical URL gives it back unchanged. Also the date
+// parser the scan stores publication times with.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "collect/dates.h"
 #include "collect/url.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -17,5 +19,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (u.empty() || u.size() > size) __builtin_trap();
   }
   (void)vigil::collect::ResolveAndCanonicalize("https://base.example/a/b", s);
+  (void)vigil::collect::PublishedToEpochMs(s);
   return 0;
 }

@@ -72,7 +72,6 @@ bool Write(const std::string& path, const vigil::Result<std::vector<uint8_t>>& b
   return static_cast<bool>(out);
 }
 
-
 // --- the synthetic "action day" (issue 5) ------------------------------------------------
 // A Telegram Desktop channel export (result.json + photos/), an RSS 2.0 feed and an Atom
 // feed, as an operation might collect them on one day: invented, benign posts in several
@@ -87,11 +86,14 @@ constexpr int kUnrelatedPhotos = 56;
 const char* const kPostTexts[] = {
     "[SYNTHETIC DEMO] Community garden day %d: bring gloves and seeds.",
     "[SYNTHETISCHE DEMO] Gemeinschaftsgarten-Tag %d: Handschuhe und Samen mitbringen.",
-    "[D\xC3\x89MO SYNTH\xC3\x89TIQUE] Journ\xC3\xA9" "e du jardin partag\xC3\xA9 %d : apportez "
+    "[D\xC3\x89MO SYNTH\xC3\x89TIQUE] Journ\xC3\xA9"
+    "e du jardin partag\xC3\xA9 %d : apportez "
     "gants et graines.",
-    "[DEMO SINT\xC3\x89TICA] D\xC3\xAD" "a del huerto comunitario %d: trae guantes y semillas.",
+    "[DEMO SINT\xC3\x89TICA] D\xC3\xAD"
+    "a del huerto comunitario %d: trae guantes y semillas.",
     "[DEMO SINTETICA] Giornata dell'orto condiviso %d: portate guanti e semi.",
-    "[SENTET\xC4\xB0K DEMO] Topluluk bah\xC3\xA7" "esi g\xC3\xBCn\xC3\xBC %d: eldiven ve tohum "
+    "[SENTET\xC4\xB0K DEMO] Topluluk bah\xC3\xA7"
+    "esi g\xC3\xBCn\xC3\xBC %d: eldiven ve tohum "
     "getirin.",
     "[\xD0\xA1\xD0\x98\xD0\x9D\xD0\xA2\xD0\x95\xD0\xA2\xD0\x98\xD0\xA7\xD0\x95\xD0\xA1\xD0\x9A"
     "\xD0\x9E\xD0\x95 \xD0\x94\xD0\x95\xD0\x9C\xD0\x9E] \xD0\x94\xD0\xB5\xD0\xBD\xD1\x8C "
@@ -142,11 +144,16 @@ std::string JsonString(const std::string& s) {
 std::string XmlEscape(const std::string& s) {
   std::string o;
   for (char c : s) {
-    if (c == '&') o += "&amp;";
-    else if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '"') o += "&quot;";
-    else o += c;
+    if (c == '&')
+      o += "&amp;";
+    else if (c == '<')
+      o += "&lt;";
+    else if (c == '>')
+      o += "&gt;";
+    else if (c == '"')
+      o += "&quot;";
+    else
+      o += c;
   }
   return o;
 }
@@ -283,8 +290,8 @@ bool WriteActionDay(const std::filesystem::path& dir) {
     size_t photo = 0;
     for (int m = 1; m <= kTelegramPosts; ++m) {
       const std::string text = text_of(m) + " ";
-      std::string parts = "[" + JsonString(text), entities = "[{\"type\": \"plain\", \"text\": " +
-                                                             JsonString(text) + "}";
+      std::string parts = "[" + JsonString(text),
+                  entities = "[{\"type\": \"plain\", \"text\": " + JsonString(text) + "}";
       for (const auto& l : links_of(m)) {
         parts += ", {\"type\": \"link\", \"text\": " + JsonString(l) + "}, \" \"";
         entities += ", {\"type\": \"link\", \"text\": " + JsonString(l) +

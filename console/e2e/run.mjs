@@ -6,6 +6,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -32,6 +33,7 @@ if (!existsSync(join(CONSOLE, 'index.html'))) skip(`${CONSOLE}/index.html not bu
 if (!existsSync(VIGIL)) skip(`${VIGIL} not built`);
 
 const t0 = Date.now();
+let lastPage = null;
 const results = [];
 let failed = 0;
 async function step(name, fn) {
@@ -42,6 +44,8 @@ async function step(name, fn) {
   } catch (e) {
     failed++;
     results.push(`FAIL ${name}: ${e?.stack ?? e}`);
+    // What the browser showed when it failed.
+    await lastPage?.screenshot({ path: join(OUT, 'FAILED.png'), fullPage: true }).catch(() => {});
     throw e;
   }
 }
@@ -51,6 +55,7 @@ function check(cond, msg) {
 
 // --- a store, tokens and a server -------------------------------------------------------
 const dir = mkdtempSync(join(tmpdir(), 'vigil-console-e2e-'));
+rmSync(OUT, { recursive: true, force: true }); // no stale screenshots from an earlier run
 mkdirSync(OUT, { recursive: true });
 const db = join(dir, 'vigil.db');
 const mint = (org, role, user) =>
@@ -67,7 +72,7 @@ const server = spawn(VIGIL, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--
 let serverOut = '';
 server.stderr.on('data', (d) => (serverOut += d));
 const base = await new Promise((res, rej) => {
-  const timer = setTimeout(() => rej(new Error(`vigil serve did not start: ${serverOut}`)), 10_000);
+  const timer = setTimeout(() => rej(new Error(`vigil serve did not start: ${serverOut}`)), 30_000);
   server.stdout.on('data', (d) => {
     serverOut += d;
     const m = /listening on (http:\/\/[^ ]+)/.exec(serverOut);
@@ -78,6 +83,41 @@ const base = await new Promise((res, rej) => {
   });
   server.on('exit', (code) => rej(new Error(`vigil serve exited ${code}: ${serverOut}`)));
 });
+
+// One GET with the path sent exactly as given.
+function rawGet(baseUrl, path) {
+  const u = new URL(baseUrl);
+  return new Promise((res, rej) => {
+    const sock = net.connect(Number(u.port), u.hostname, () =>
+      sock.write(`GET ${path} HTTP/1.1\r\nHost: ${u.host}\r\nConnection: close\r\n\r\n`),
+    );
+    let data = '';
+    sock.on('data', (d) => (data += d));
+    sock.on('end', () => res(data));
+    sock.on('error', rej);
+  });
+}
+
+// Form controls on the page without an accessible name (label, aria-label, aria-labelledby,
+// title or, for buttons, their text).
+function unlabelled(p) {
+  return p.evaluate(() =>
+    [...document.querySelectorAll('button, input, select, textarea, a[href]')]
+      .filter((el) => {
+        if (el.type === 'hidden') return false;
+        const text = (el.textContent ?? '').trim();
+        const byLabel = el.labels && el.labels.length > 0;
+        const aria = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title');
+        const ownText = (el.tagName === 'BUTTON' || el.tagName === 'A') && text.length > 0;
+        return !(byLabel || aria || ownText);
+      })
+      .map((el) => el.outerHTML.slice(0, 80)),
+  );
+}
+async function checkLabels(p, where) {
+  const bad = await unlabelled(p);
+  check(bad.length === 0, `unlabelled controls on ${where}: ${bad.join(' | ')}`);
+}
 
 async function api(token, method, path, body) {
   const r = await fetch(`${base}/api/v1${path}`, {
@@ -114,6 +154,7 @@ const flip = (h, bits) => h.slice(0, -1) + (parseInt(h.slice(-1), 16) ^ bits).to
 
 let referralsAvailable = false;
 let itemIds = [];
+let urls = [];
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   headless: true,
@@ -130,7 +171,7 @@ try {
       type: 'pdq', value: hex(i), labels: [i === 2 ? 'severity:crisis' : 'severity:promotional'], source_exchange: 'e2e',
     }));
     await api(admin, 'POST', '/banks/demo-bank/signals', { signals });
-    const urls = ['https://t.me/demo_channel/101', 'https://t.me/demo_channel/102', 'https://example.org/post/7', 'https://t.me/demo_channel/103'];
+    urls = ['https://t.me/demo_channel/101', 'https://t.me/demo_channel/102', 'https://example.org/post/7', 'https://t.me/demo_channel/103'];
     for (let i = 0; i < urls.length; i++) {
       const out = await api(admin, 'POST', '/items', {
         source: 'e2e', url: urls[i], account: `demo_account_${i}`, reach: 100 * (i + 1),
@@ -151,7 +192,9 @@ try {
 
   // --- the browser ------------------------------------------------------------------------
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  ctx.setDefaultTimeout(15_000);
   const page = await ctx.newPage();
+  lastPage = page;
   const consoleErrors = [];
   // Chromium logs every non-2xx fetch; the pages probe endpoints a server may lack (404).
   page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && consoleErrors.push(m.text()));
@@ -167,7 +210,11 @@ try {
     const jsr = await fetch(base + js);
     check(jsr.headers.get('content-type').startsWith('text/javascript'), 'js type');
     check((await fetch(`${base}/assets/missing.js`)).status === 404, 'missing asset 404');
-    check((await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`)).status === 404, 'traversal 404');
+    // Raw requests: fetch() would normalise the dots away before sending.
+    for (const path of ['/../../../../etc/passwd', '/%2e%2e/%2e%2e/%2e%2e/etc/passwd', '/assets/..%2f..%2f..%2fetc%2fpasswd']) {
+      const answer = await rawGet(base, path);
+      check(/^HTTP\/1\.1 (400|404)/.test(answer) && !answer.includes('root:'), `traversal ${path}: ${answer.slice(0, 40)}`);
+    }
     check((await fetch(`${base}/api/v1/nope`)).status === 404, 'api 404 stays JSON');
   });
 
@@ -185,11 +232,27 @@ try {
     check((await page.evaluate(() => sessionStorage.getItem('vigil.token'))) === admin, 'token in sessionStorage');
   });
 
-  await step('dashboard first load', async () => {
+  await step('dashboard first load, cold (new browser context, nothing cached)', async () => {
+    const cctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    cctx.setDefaultTimeout(15_000);
+    await cctx.addInitScript((t) => sessionStorage.setItem('vigil.token', t), admin);
+    const cp = await cctx.newPage();
+    await cp.goto(base + '/');
+    await cp.waitForFunction(() => document.body.dataset.dashboardReady === '1');
+    figures.dashboardColdLoadMs = await cp.evaluate(() => Math.round(performance.now()));
+    // Of which the dashboard's API calls (queue, items, referrals, statistics, registry).
+    figures.dashboardColdApiMs = Number(await cp.evaluate(() => document.body.dataset.dashboardApiMs));
+    figures.transferredBytes = await cp.evaluate(() =>
+      performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation'))
+        .filter((e) => !e.name.includes('/api/')).reduce((n, e) => n + e.transferSize, 0));
+    await cctx.close();
+  });
+
+  await step('dashboard load, warm (assets cached)', async () => {
     // A fresh load with the token already in the session: navigation start to data shown.
     await page.goto(base + '/');
     await page.waitForFunction(() => document.body.dataset.dashboardReady === '1');
-    figures.dashboardLoadMs = await page.evaluate(() => Math.round(performance.now()));
+    figures.dashboardWarmLoadMs = await page.evaluate(() => Math.round(performance.now()));
     check((await page.getByTestId('kpi-found').textContent()) === String(itemIds.length), 'items found');
     check((await page.getByTestId('kpi-pending').textContent()) === String(itemIds.length), 'pending');
     await shot('02-dashboard-before');
@@ -208,7 +271,7 @@ try {
     await shot('03-review-covered');
     await page.keyboard.press('v');
     await page.waitForSelector('[data-testid=media-panel][data-revealed=true]');
-    await page.waitForFunction((el) => getComputedStyle(el).filter === 'none', await img.elementHandle(), { timeout: 2000 });
+    await page.waitForFunction((el) => getComputedStyle(el).filter === 'none', await img.elementHandle(), { timeout: 5000 });
     check((await page.getByTestId('budget-seen').textContent()) === '1', 'budget counts the reveal');
     await page.keyboard.press('v');
     await page.waitForSelector('[data-testid=media-panel][data-revealed=false]');
@@ -226,6 +289,7 @@ try {
     await page.getByRole('button', { name: /^Confirm/ }).click();
     await page.getByTestId('review-message').filter({ hasText: `Item #${third}: confirmed` }).waitFor();
     figures.confirmed = [id, third];
+    await checkLabels(page, 'review');
     await shot('04-review');
   });
 
@@ -245,6 +309,7 @@ try {
     await page.getByTestId('upload-message').filter({ hasText: '2 added' }).waitFor();
     await page.getByRole('button', { name: 'demo-bank' }).click();
     await page.getByTestId('signals').waitFor();
+    await checkLabels(page, 'banks');
     await shot('06-banks');
   });
 
@@ -256,6 +321,7 @@ try {
     await page.getByTestId('audit').waitFor();
     await page.getByRole('button', { name: 'Verify the chain' }).click();
     await page.getByTestId('verify').filter({ hasText: 'Chain intact' }).waitFor();
+    await checkLabels(page, 'audit');
     await shot('08-audit');
   });
 
@@ -264,16 +330,21 @@ try {
       await page.getByRole('link', { name: 'Referrals' }).click();
       const form = page.getByTestId('create-referral');
       await form.waitFor();
-      for (const id of figures.confirmed) await form.getByLabel(`item #${id}`, { exact: false }).check();
+      // Only the Telegram items: the example.org platform has had no Art. 3(2) notice.
+      const telegram = figures.confirmed.filter((id) => urls[itemIds.indexOf(id)].startsWith('https://t.me/'));
+      check(telegram.length > 0, 'a confirmed Telegram item');
+      for (const id of telegram) await form.getByLabel(`item #${id}`, { exact: false }).check();
       await form.getByLabel('Route').selectOption('tco_removal_order');
       await form.getByLabel('Issuing authority').fill('Demo Authority (synthetic)');
       await form.getByLabel('Member state').fill('DE');
       await form.getByLabel('Reference').fill('E2E-1');
+      await form.getByLabel('Reasons').fill('Synthetic end-to-end test order (benign data).');
       await form.getByRole('button', { name: 'Create referral' }).click();
-      await page.getByTestId('create-message').filter({ hasText: 'Created' }).waitFor();
+      await page.getByTestId('create-message').filter({ hasText: /^Created/ }).waitFor();
       await page.getByRole('button', { name: 'Send all pending' }).click();
       await page.getByTestId('referrals-message').waitFor();
       await page.getByTestId('clock').first().waitFor();
+      await checkLabels(page, 'referrals');
       await shot('09-referrals');
     });
   } else {
@@ -286,6 +357,7 @@ try {
 
   await step('platform liaison answers', async () => {
     const lctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    lctx.setDefaultTimeout(15_000);
     const lp = await lctx.newPage();
     await lp.goto(base + '/');
     await lp.getByLabel('API token').fill(liaison);
@@ -296,15 +368,35 @@ try {
       await lp.getByTestId('liaison-message').filter({ hasText: 'new referral' }).waitFor();
       const notice = lp.locator('[data-testid^=notice-]').first();
       await notice.waitFor();
+      // Received: the order's hour runs, on both sides.
+      await notice.locator('.clock-running').waitFor();
+      await page.goto(`${base}/referrals`);
+      await page.locator('[data-testid=clock].clock-running').first().waitFor();
+      const face = await page.locator('[data-testid=clock]').first().textContent();
+      check(/^(60:00|59:\d\d)$/.test(face), `clock face ${face}`);
+      await shot('09c-referrals-clock-running');
       await notice.getByRole('button', { name: 'Removed' }).click();
       await lp.getByTestId('liaison-message').filter({ hasText: 'removed' }).waitFor();
     } else {
       await lp.getByTestId('pull').click();
       await lp.getByTestId('not-available').waitFor();
     }
+    await checkLabels(lp, 'liaison');
     await shot('10-liaison', lp);
     await lctx.close();
   });
+
+  if (referralsAvailable) {
+    await step('referral detail shows the platform answer', async () => {
+      const list = await api(admin, 'GET', '/referrals');
+      const id = list.referrals[0].id;
+      await page.goto(`${base}/referrals/${id}`);
+      await page.locator('.badge-removed').first().waitFor();
+      await page.getByRole('heading', { name: 'History' }).waitFor();
+      await checkLabels(page, 'referral detail');
+      await shot('09b-referral-detail');
+    });
+  }
 
   await step('dashboard changed', async () => {
     await page.goto(base + '/');
@@ -315,11 +407,13 @@ try {
       await page.getByTestId('kpi-removed').filter({ hasText: /^[1-9]/ }).waitFor();
       check((await page.getByTestId('kpi-referred').textContent()) !== '0', 'referred');
     }
+    await checkLabels(page, 'dashboard');
     await shot('11-dashboard-after');
   });
 
   await step('phone width (390 px)', async () => {
     const pctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    pctx.setDefaultTimeout(15_000);
     const pp = await pctx.newPage();
     await pp.goto(base + '/');
     await pp.getByLabel('API token').fill(reviewer);
@@ -333,6 +427,13 @@ try {
     const overflow2 = await pp.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     check(overflow2 <= 1, `no horizontal scroll on review (${overflow2}px)`);
     await shot('13-phone-review', pp);
+    for (const [name, testid] of [['Referrals', 'referrals-message'], ['Banks', 'banks']]) {
+      await pp.getByRole('link', { name }).click();
+      await pp.getByTestId(testid).waitFor({ state: 'attached' });
+      const o = await pp.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(o <= 1, `no horizontal scroll on ${name} (${o}px)`);
+    }
+    await shot('14-phone-banks', pp);
     await pctx.close();
   });
 
@@ -353,7 +454,7 @@ figures.totalMs = Date.now() - t0;
 figures.referralsAvailable = referralsAvailable;
 writeFileSync(join(OUT, 'figures.json'), JSON.stringify(figures, null, 2));
 console.log(results.join('\n'));
-console.log(`console_e2e: dashboard first load ${figures.dashboardLoadMs} ms, whole run ${figures.totalMs} ms, screenshots in ${OUT}`);
+console.log(`console_e2e: dashboard first load ${figures.dashboardColdLoadMs} ms cold, ${figures.dashboardWarmLoadMs} ms warm, whole run ${figures.totalMs} ms, screenshots in ${OUT}`);
 const passed = results.length - failed;
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -149,6 +149,8 @@ export type ReferralState =
   | 'clarification_requested' | 'cannot_comply' | 'geo_blocked' | 'removed' | 'rejected'
   | 'withdrawn' | 'reinstated';
 export interface ReferralOrder {
+  // The server's clock (deadline, remaining, paused, overdue, complied, started).
+  clock?: import('./clock').OrderClock;
   deadline_ms?: number;
   remaining_ms?: number;
   paused?: boolean;

@@ -29,6 +29,8 @@ export function formatDuration(ms: number): string {
 // up so the clock shows 00:00 only when the time is really up.
 export function formatClockText(ms: number): string {
   let s = Math.ceil(Math.max(0, ms) / 1000);
+  // Up to the full hour the face reads mm:ss (60:00 at receipt), past it h:mm:ss.
+  if (s <= 3600) return `${pad(Math.floor(s / 60))}:${pad(s % 60)}`;
   const h = Math.floor(s / 3600);
   s -= h * 3600;
   const m = Math.floor(s / 60);
@@ -36,7 +38,7 @@ export function formatClockText(ms: number): string {
   return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${pad(m)}:${pad(s)}`;
 }
 
-export type ClockState = 'running' | 'warning' | 'overdue' | 'paused' | 'complied' | 'none';
+export type ClockState = 'running' | 'warning' | 'overdue' | 'paused' | 'complied' | 'waiting' | 'none';
 
 export interface ClockView {
   state: ClockState;
@@ -49,6 +51,7 @@ export interface ClockView {
 export const CLOCK_WARNING_MS = 10 * 60 * 1000;
 
 export interface OrderClock {
+  started?: boolean; // false until the platform received the order
   deadline_ms?: number;
   remaining_ms?: number;
   paused?: boolean;
@@ -59,10 +62,13 @@ export interface OrderClock {
 // The clock of a removal order at `nowMs`. `fetchedAtMs` is when the server's remaining_ms
 // was read: without a deadline, the console counts down from it.
 export function orderClock(order: OrderClock | undefined, nowMs: number, fetchedAtMs = nowMs): ClockView {
-  if (!order || (order.deadline_ms === undefined && order.remaining_ms === undefined)) {
+  if (!order || (order.deadline_ms === undefined && order.remaining_ms === undefined && order.started === undefined)) {
     return { state: 'none', text: '–', label: 'no clock', remainingMs: NaN };
   }
   if (order.complied) return { state: 'complied', text: 'complied', label: 'order complied with', remainingMs: 0 };
+  if (order.started === false) {
+    return { state: 'waiting', text: 'starts on receipt', label: 'the hour starts when the platform receives the order', remainingMs: ONE_HOUR_MS };
+  }
   let remaining: number;
   if (order.paused) {
     remaining = order.remaining_ms ?? 0;

@@ -88,6 +88,7 @@ export function BarChart(props: {
   values: (category: number, series: string) => number;
   format?: (v: number) => string;
   max?: number;
+  minMax?: number; // the axis reaches at least this
   height?: number;
 }) {
   const { categories, series, values } = props;
@@ -99,7 +100,7 @@ export function BarChart(props: {
   const top = 10;
   let dataMax = 0;
   categories.forEach((_, c) => series.forEach((s) => (dataMax = Math.max(dataMax, values(c, s.key)))));
-  const max = props.max ?? niceMax(dataMax);
+  const max = props.max ?? niceMax(Math.max(dataMax, props.minMax ?? 0));
   const plotW = W - left - 8;
   const plotH = H - top - bottom;
   const groupW = plotW / Math.max(1, categories.length);

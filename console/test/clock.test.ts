@@ -16,8 +16,9 @@ describe('formatDuration', () => {
 describe('the one-hour clock', () => {
   const t0 = 1_767_225_600_000;
   it('counts down from the deadline, rounding up', () => {
-    expect(formatClockText(ONE_HOUR_MS)).toBe('1:00:00');
-    expect(formatClockText(ONE_HOUR_MS - 1)).toBe('1:00:00');
+    expect(formatClockText(ONE_HOUR_MS)).toBe('60:00');
+    expect(formatClockText(ONE_HOUR_MS - 1)).toBe('60:00');
+    expect(formatClockText(ONE_HOUR_MS + 1000)).toBe('1:00:01');
     expect(formatClockText(ONE_HOUR_MS - 1000)).toBe('59:59');
     expect(formatClockText(59 * 60_000 + 1)).toBe('59:01');
     expect(formatClockText(0)).toBe('00:00');
@@ -43,5 +44,10 @@ describe('the one-hour clock', () => {
     const c = orderClock({ remaining_ms: 10 * 60_000 + 30_000 }, t0 + 30_000, t0);
     expect(c.text).toBe('10:00');
     expect(orderClock(undefined, t0).state).toBe('none');
+  });
+  it('waits for receipt before the hour starts', () => {
+    const w = orderClock({ started: false, remaining_ms: ONE_HOUR_MS }, t0);
+    expect(w.state).toBe('waiting');
+    expect(w.text).toBe('starts on receipt');
   });
 });

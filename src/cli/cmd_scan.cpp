@@ -9,8 +9,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <ctime>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -20,10 +18,12 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "collect/dates.h"
 #include "collect/fetcher.h"
 #include "collect/platforms.h"
 #include "collect/scan.h"
 #include "match/matcher.h"
+#include "pipeline/any_media.h"
 #include "store/store.h"
 
 namespace vigil::cli {
@@ -78,36 +78,6 @@ std::vector<std::pair<std::string, uint64_t>> Top(const std::map<std::string, ui
 }
 
 unsigned long long U(uint64_t v) { return static_cast<unsigned long long>(v); }
-
-// Source dates to epoch milliseconds: ISO 8601 ("2026-05-01T10:00:00", optional
-// fraction and Z/+hh:mm; Telegram, Atom, ActivityPub) and RFC 822 ("Fri, 01 May 2026
-// 10:00:00 +0200"; RSS). 0 when neither parses: the text stays in the JSON output.
-int64_t ParsePublishedMs(const std::string& s) {
-  std::tm tm{};
-  const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (rest == nullptr) rest = strptime(s.c_str(), "%Y-%m-%d %H:%M:%S", &tm);
-  if (rest == nullptr) {
-    const char* p = s.c_str();
-    if (const char* comma = std::strchr(p, ',')) p = comma + 1;  // weekday is optional
-    rest = strptime(p, " %d %b %Y %H:%M:%S", &tm);
-  }
-  if (rest == nullptr) return 0;
-  int64_t t = static_cast<int64_t>(timegm(&tm));
-  if (*rest == '.') {  // fractions of a second: ignored
-    ++rest;
-    while (*rest >= '0' && *rest <= '9') ++rest;
-  }
-  while (*rest == ' ') ++rest;
-  if (*rest == '+' || *rest == '-') {
-    int sign = *rest == '-' ? -1 : 1;
-    int hh = 0, mm = 0;
-    if (std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) == 2 ||
-        std::sscanf(rest + 1, "%2d%2d", &hh, &mm) == 2) {
-      t -= sign * (hh * 3600 + mm * 60);
-    }
-  }
-  return t * 1000;
-}
 
 std::string MediaKind(const collect::MediaResult& m) {
   const std::string& type = !m.sniffed_type.empty() ? m.sniffed_type : m.ref.mime_type;
@@ -222,7 +192,7 @@ class ScanWriter {
     c.item.source = "scan:" + s.item.kind;
     c.item.url = s.item.url;
     c.item.account = s.item.channel;
-    c.item.posted_ms = ParsePublishedMs(s.item.published);
+    c.item.posted_ms = collect::PublishedToEpochMs(s.item.published);
     // Where the item itself was posted: its own URL's platform, or the reader's
     // platform for exports whose posts carry no URL (a Telegram channel).
     std::string platform;
@@ -245,6 +215,10 @@ class ScanWriter {
       if (!m.pdq.empty()) sm.signals.push_back({store::SignalType::kPdq, m.pdq, m.pdq_quality});
       if (!m.md5.empty()) sm.signals.push_back({store::SignalType::kMd5, m.md5, -1});
       if (!m.sha256.empty()) sm.signals.push_back({store::SignalType::kSha256, m.sha256, -1});
+      for (const collect::ExtraSignal& e : m.signals) {
+        auto type = store::ParseSignalType(e.type);
+        if (type.ok()) sm.signals.push_back({*type, e.value, e.quality});
+      }
       c.item.media.push_back(std::move(sm));
     }
     for (const collect::AnalyzedLink& l : s.links) {
@@ -302,8 +276,8 @@ void PrintSummary(const collect::ScanStats& st, const collect::PlatformRegistry&
     std::printf("items            %llu\n", U(st.items));
   }
   std::printf("links            %llu (%llu on known platforms, %llu unknown, %llu not web links)\n",
-              U(st.links), U(st.links - st.links_unknown - st.links_invalid),
-              U(st.links_unknown), U(st.links_invalid));
+              U(st.links), U(st.links - st.links_unknown - st.links_invalid), U(st.links_unknown),
+              U(st.links_invalid));
   std::printf("platforms seen   %zu known, %zu unknown domains\n", st.by_platform.size(),
               st.unknown_domains.size());
   for (const auto& [id, n] : Top(st.by_platform, kSummaryPlatforms)) {
@@ -322,9 +296,9 @@ void PrintSummary(const collect::ScanStats& st, const collect::PlatformRegistry&
   if (totals != nullptr) {
     std::printf("matches          %llu (%llu newly recorded)\n", U(totals->hits),
                 U(totals->matches_new));
-    for (const auto& [what, m] : {std::pair{"bank", &totals->by_bank},
-                                  std::pair{"label", &totals->by_label},
-                                  std::pair{"platform", &totals->by_platform}}) {
+    for (const auto& [what, m] :
+         {std::pair{"bank", &totals->by_bank}, std::pair{"label", &totals->by_label},
+          std::pair{"platform", &totals->by_platform}}) {
       for (const auto& [k, n] : Top(*m, 20)) {
         std::printf("  %-8s %-30s %8llu\n", what, k.c_str(), U(n));
       }
@@ -344,38 +318,37 @@ std::string SummaryJson(const collect::ScanStats& st, const ScanTotals& t) {
     return o;
   };
   double read = std::max(0.0, st.seconds_total - st.seconds_links - st.seconds_hash);
-  boost::json::object s{
-      {"sources", st.sources},
-      {"items", st.items},
-      {"items_new", t.items_new},
-      {"items_known", t.items_known},
-      {"links", st.links},
-      {"links_unknown", st.links_unknown},
-      {"links_invalid", st.links_invalid},
-      {"platforms", obj(st.by_platform)},
-      {"unknown_domains", obj(st.unknown_domains)},
-      {"media", st.media},
-      {"media_hashed", st.media_hashed},
-      {"media_missing", st.media_missing},
-      {"media_failed", st.media_failed},
-      {"matches", t.hits},
-      {"matches_new", t.matches_new},
-      {"matches_by_bank", obj(t.by_bank)},
-      {"matches_by_label", obj(t.by_label)},
-      {"matches_by_platform", obj(t.by_platform)},
-      {"seconds", boost::json::object{{"total", st.seconds_total},
-                                      {"read", read},
-                                      {"links", st.seconds_links},
-                                      {"hash", st.seconds_hash},
-                                      {"match", t.seconds_match},
-                                      {"store", t.seconds_store}}}};
+  boost::json::object s{{"sources", st.sources},
+                        {"items", st.items},
+                        {"items_new", t.items_new},
+                        {"items_known", t.items_known},
+                        {"links", st.links},
+                        {"links_unknown", st.links_unknown},
+                        {"links_invalid", st.links_invalid},
+                        {"platforms", obj(st.by_platform)},
+                        {"unknown_domains", obj(st.unknown_domains)},
+                        {"media", st.media},
+                        {"media_hashed", st.media_hashed},
+                        {"media_missing", st.media_missing},
+                        {"media_failed", st.media_failed},
+                        {"matches", t.hits},
+                        {"matches_new", t.matches_new},
+                        {"matches_by_bank", obj(t.by_bank)},
+                        {"matches_by_label", obj(t.by_label)},
+                        {"matches_by_platform", obj(t.by_platform)},
+                        {"seconds", boost::json::object{{"total", st.seconds_total},
+                                                        {"read", read},
+                                                        {"links", st.seconds_links},
+                                                        {"hash", st.seconds_hash},
+                                                        {"match", t.seconds_match},
+                                                        {"store", t.seconds_store}}}};
   return boost::json::serialize(boost::json::object{{"summary", std::move(s)}});
 }
 
 int RunScan(const ScanFlags& flags) {
   if (flags.batch == 0 || flags.batch > kMaxScanBatch) {
-    PrintError("scan", Status::InvalidArgument("--batch must be 1.." +
-                                               std::to_string(kMaxScanBatch)));
+    PrintError("scan",
+               Status::InvalidArgument("--batch must be 1.." + std::to_string(kMaxScanBatch)));
     return kExitUsage;
   }
   if (flags.radius < 0 || flags.radius > 256) {
@@ -425,9 +398,8 @@ int RunScan(const ScanFlags& flags) {
       }
       chosen.insert(it->id);
     }
-    Status loaded = matcher.Load(*st, [&](const store::Bank& b) {
-      return chosen.empty() || chosen.count(b.id) != 0;
-    });
+    Status loaded = matcher.Load(
+        *st, [&](const store::Bank& b) { return chosen.empty() || chosen.count(b.id) != 0; });
     if (!loaded.ok()) {
       PrintError("scan", loaded.WithContext("loading banks"));
       return kExitFailure;
@@ -447,8 +419,8 @@ int RunScan(const ScanFlags& flags) {
     for (size_t i = 0; i < reg->platforms().size(); ++i) {
       platform_ids[reg->platforms()[i].id] = (*ensured)[i].id;
     }
-    writer = std::make_unique<ScanWriter>(flags, actor, *st, matcher, *reg,
-                                          std::move(platform_ids), std::move(bank_names));
+    writer = std::make_unique<ScanWriter>(flags, actor, *st, matcher, *reg, std::move(platform_ids),
+                                          std::move(bank_names));
   }
 
   collect::FetchOptions fetch_options;
@@ -461,6 +433,15 @@ int RunScan(const ScanFlags& flags) {
   options.source.max_source_bytes = flags.max_source_bytes;
   options.hash_media = !flags.no_hash;
   options.fetch_remote_media = flags.fetch_media;
+  // Video and audio: vPDQ, TMK+PDQF and Chromaprint through the shared pipeline, so scan
+  // stores what `vigil hash` prints for the same file.
+  options.hash_other = [](std::span<const uint8_t> bytes, std::string* error) {
+    pipeline::MediaSignals m = pipeline::HashAnyMedia(bytes, pipeline::AnyMediaOptions{});
+    *error = m.error;
+    std::vector<collect::ExtraSignal> out;
+    for (auto& s : m.signals) out.push_back({std::move(s.type), std::move(s.value), s.quality});
+    return out;
+  };
   collect::Scanner scanner(options);
 
   const bool jsonl = flags.format == "jsonl";

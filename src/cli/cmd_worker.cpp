@@ -163,8 +163,7 @@ int RunEnqueue(const EnqueueFlags& f) {
     ++published;
   }
   auto rejected = (*js)->PublishFlush(std::chrono::seconds(60));
-  double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!rejected.ok() || *rejected > 0) {
     PrintError("enqueue", rejected.ok() ? Status::Unavailable(std::to_string(*rejected) +
                                                               " publishes were rejected")
@@ -226,9 +225,9 @@ int RunPublishBanks(const QueueCmdFlags& f) {
     return kExitFailure;
   }
   for (const auto& b : *banks) {
-    Status s = (*js)->Publish(worker::BankSubject(names.bank_stream, b.id),
-                              std::to_string(b.version),
-                              "bank:" + std::to_string(b.id) + ":" + std::to_string(b.version));
+    Status s =
+        (*js)->Publish(worker::BankSubject(names.bank_stream, b.id), std::to_string(b.version),
+                       "bank:" + std::to_string(b.id) + ":" + std::to_string(b.version));
     if (!s.ok()) {
       PrintError("queue publish-banks", s);
       return kExitFailure;
@@ -261,7 +260,10 @@ void RegisterWorker(CLI::App& app, int* exit_code) {
                     "Seconds before a failed item is offered again (default 1)");
     cmd->add_option("--exit-when-idle", f->exit_when_idle_s,
                     "Exit after the queue has been empty this many seconds (default: never)");
-    cmd->callback([f, exit_code] { *exit_code = RunWorker(*f); });
+    cmd->callback([f, exit_code] {
+      *exit_code = RunWorker(*f);
+      worker::ShutdownNats();
+    });
   }
   {
     auto f = std::make_shared<EnqueueFlags>();
@@ -275,7 +277,10 @@ void RegisterWorker(CLI::App& app, int* exit_code) {
     cmd->add_option("--key-prefix", f->key_prefix, "Prefix of each work key (default file:)");
     cmd->add_flag("--by-path", f->by_path,
                   "Send paths instead of the bytes (workers must see the same files)");
-    cmd->callback([f, exit_code] { *exit_code = RunEnqueue(*f); });
+    cmd->callback([f, exit_code] {
+      *exit_code = RunEnqueue(*f);
+      worker::ShutdownNats();
+    });
   }
   {
     auto f = std::make_shared<QueueCmdFlags>();
@@ -283,14 +288,20 @@ void RegisterWorker(CLI::App& app, int* exit_code) {
     cmd->require_subcommand(1);
     auto* stats = cmd->add_subcommand("stats", "Queue depth, in-flight, redelivered, dead letters");
     AddQueueFlags(stats, &f->q);
-    stats->callback([f, exit_code] { *exit_code = RunQueueStats(*f); });
+    stats->callback([f, exit_code] {
+      *exit_code = RunQueueStats(*f);
+      worker::ShutdownNats();
+    });
     auto* banks = cmd->add_subcommand(
         "publish-banks",
         "Publish every bank's current version on the bank stream, so workers pick up changes\n"
         "(run after `vigil bank import`/`add`/`remove`)");
     AddQueueFlags(banks, &f->q);
     banks->add_option("--db", f->db, "Store")->required();
-    banks->callback([f, exit_code] { *exit_code = RunPublishBanks(*f); });
+    banks->callback([f, exit_code] {
+      *exit_code = RunPublishBanks(*f);
+      worker::ShutdownNats();
+    });
   }
 }
 

@@ -29,6 +29,8 @@ void RegisterText(CLI::App& app, int* exit_code);
 void RegisterAudio(CLI::App& app, int* exit_code);
 void RegisterOcr(CLI::App& app, int* exit_code);
 void RegisterWorker(CLI::App& app, int* exit_code);  // worker, enqueue, queue
+// referral, hold, report, evidence (cmd_referral.cpp)
+void RegisterReferral(CLI::App& app, int* exit_code);
 
 // Prints "vigil: <context>: <status message>" on stderr.
 void PrintError(const std::string& context, const Status& status);

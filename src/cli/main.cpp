@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   RegisterAudio(app, &exit_code);
   RegisterOcr(app, &exit_code);
   RegisterWorker(app, &exit_code);
+  RegisterReferral(app, &exit_code);
 
   try {
     app.parse(argc, argv);

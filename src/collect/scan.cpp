@@ -64,10 +64,17 @@ MediaResult Scanner::HashMedia(const MediaRef& ref) {
     r.height = hashes->height;
     return r;
   }
-  // Video and audio: digests now, perceptual signals once they exist.
+  // Everything else: digests here, perceptual signals (video, audio) through the hook.
   r.md5 = digest::Md5Hex(bytes);
   r.sha256 = digest::Sha256Hex(bytes);
   r.hashed = true;
+  if (options_.hash_other) {
+    std::string error;
+    for (auto& s : options_.hash_other(bytes, &error)) {
+      if (s.type != "md5" && s.type != "sha256") r.signals.push_back(std::move(s));
+    }
+    r.error = std::move(error);
+  }
   return r;
 }
 
@@ -160,6 +167,15 @@ std::string ScannedItemToJsonLine(const ScannedItem& scanned) {
     }
     if (!m.md5.empty()) mo["md5"] = m.md5;
     if (!m.sha256.empty()) mo["sha256"] = m.sha256;
+    if (!m.signals.empty()) {
+      boost::json::array sigs;
+      for (const auto& s : m.signals) {
+        boost::json::object so{{"type", s.type}, {"value", s.value}};
+        if (s.quality >= 0) so["quality"] = s.quality;
+        sigs.emplace_back(std::move(so));
+      }
+      mo["signals"] = std::move(sigs);
+    }
     if (!m.error.empty()) mo["error"] = m.error;
     media.emplace_back(std::move(mo));
   }

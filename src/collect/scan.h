@@ -6,7 +6,8 @@
 // a platform (unknown ones keep their registrable domain); local images are hashed
 // (PDQ, MD5, SHA-256) through pipeline::HashImageBytes; remote media is listed, and
 // fetched and hashed only when fetch_remote_media is set (through the SafeFetcher).
-// Video and audio files are listed with their digests until their signals exist.
+// Other files get MD5/SHA-256, plus whatever ScanOptions::hash_other computes (vPDQ,
+// TMK, Chromaprint for video and audio in `vigil scan`).
 //
 // Thread safety: one thread per Scanner.
 #pragma once
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +31,22 @@
 
 namespace vigil::collect {
 
+// A perceptual signal of media that is not an image (vpdq, tmk, audio, text), in the
+// store's type names and canonical value forms.
+struct ExtraSignal {
+  std::string type;
+  std::string value;
+  int quality = -1;
+};
+// Hashes the bytes of a video, audio or other non-image file; on a partial failure returns
+// what it could and sets *error. Kept as a hook so this library does not depend on the
+// video and audio decoders: `vigil scan` plugs in pipeline::HashAnyMedia.
+using OtherMediaHasher =
+    std::function<std::vector<ExtraSignal>(std::span<const uint8_t> bytes, std::string* error)>;
+
 struct ScanOptions {
   const PlatformRegistry* registry = nullptr;  // required; not owned
+  OtherMediaHasher hash_other;                 // unset: digests only for non-images
   SourceOptions source;
   bool hash_media = true;
   bool fetch_remote_media = false;  // needs source.fetcher
@@ -46,6 +62,7 @@ struct MediaResult {
   int pdq_quality = 0;
   std::string md5;
   std::string sha256;
+  std::vector<ExtraSignal> signals;  // non-images, through ScanOptions::hash_other
   int width = 0;
   int height = 0;
   std::string error;  // why it was not hashed (missing, unreadable, undecodable)

@@ -21,8 +21,7 @@ Matcher::Matcher()
 
 Status Matcher::Load(store::Store& store) { return Load(store, nullptr); }
 
-Status Matcher::Load(store::Store& store,
-                     const std::function<bool(const store::Bank&)>& include) {
+Status Matcher::Load(store::Store& store, const std::function<bool(const store::Bank&)>& include) {
   VIGIL_ASSIGN_OR_RETURN(std::vector<store::Bank> banks, store.ListBanks());
   std::vector<uint64_t> ids;
   std::vector<Hash256> hashes;

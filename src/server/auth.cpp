@@ -68,8 +68,7 @@ bool RoleAllows(Role role, Permission p) {
       return p == P::kHash || p == P::kMatch || p == P::kItemSubmit || p == P::kItemRead ||
              p == P::kReferralPlatform;
     case Role::kAuditor:
-      return p == P::kAuditRead || p == P::kBankRead || p == P::kItemRead ||
-             p == P::kReferralRead;
+      return p == P::kAuditRead || p == P::kBankRead || p == P::kItemRead || p == P::kReferralRead;
   }
   return false;
 }

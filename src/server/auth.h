@@ -31,29 +31,38 @@ Result<Role> ParseRole(std::string_view name);
 
 // What a route needs. Each route names exactly one.
 enum class Permission {
-  kSelf,             // whoami, own organisation, labels: every role
-  kHash,             // hash media
-  kMatch,            // match signals or media
-  kBankRead,         // list banks and read their signals
-  kBankWrite,        // create banks, change sharing, add/remove signals
-  kItemSubmit,       // submit items (recorded with their matches, queued for review)
-  kItemRead,         // read items and their matches
-  kReview,           // take items from the review queue and decide them
-  kReviewEscalated,  // see items escalated as threat to life
-  kAuditRead,        // read and verify the audit log
-  kUserAdmin,        // create users and tokens, revoke tokens
-  kReferralRead,     // list and read the organisation's referrals, statistics, reports
-  kReferralWrite,    // refer confirmed items, send, withdraw, answer clarifications
+  kSelf,              // whoami, own organisation, labels: every role
+  kHash,              // hash media
+  kMatch,             // match signals or media
+  kBankRead,          // list banks and read their signals
+  kBankWrite,         // create banks, change sharing, add/remove signals
+  kItemSubmit,        // submit items (recorded with their matches, queued for review)
+  kItemRead,          // read items and their matches
+  kReview,            // take items from the review queue and decide them
+  kReviewEscalated,   // see items escalated as threat to life
+  kAuditRead,         // read and verify the audit log
+  kUserAdmin,         // create users and tokens, revoke tokens
+  kReferralRead,      // list and read the organisation's referrals, statistics, reports
+  kReferralWrite,     // refer confirmed items, send, withdraw, answer clarifications
   kReferralPlatform,  // a platform liaison: pull its notices, report feedback
-  kHold,             // place, list and release deconfliction holds
+  kHold,              // place, list and release deconfliction holds
 };
 // Every permission, in declaration order (whoami lists those a role holds).
-inline constexpr Permission kAllPermissions[] = {
-    Permission::kSelf,          Permission::kHash,          Permission::kMatch,
-    Permission::kBankRead,      Permission::kBankWrite,     Permission::kItemSubmit,
-    Permission::kItemRead,      Permission::kReview,        Permission::kReviewEscalated,
-    Permission::kAuditRead,     Permission::kUserAdmin,     Permission::kReferralRead,
-    Permission::kReferralWrite, Permission::kReferralPlatform, Permission::kHold};
+inline constexpr Permission kAllPermissions[] = {Permission::kSelf,
+                                                 Permission::kHash,
+                                                 Permission::kMatch,
+                                                 Permission::kBankRead,
+                                                 Permission::kBankWrite,
+                                                 Permission::kItemSubmit,
+                                                 Permission::kItemRead,
+                                                 Permission::kReview,
+                                                 Permission::kReviewEscalated,
+                                                 Permission::kAuditRead,
+                                                 Permission::kUserAdmin,
+                                                 Permission::kReferralRead,
+                                                 Permission::kReferralWrite,
+                                                 Permission::kReferralPlatform,
+                                                 Permission::kHold};
 std::string_view PermissionName(Permission p);
 
 // The role table (documented in docs/server.md).

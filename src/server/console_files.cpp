@@ -9,8 +9,6 @@
 #include <system_error>
 #include <vector>
 
-#include "server/api_error.h"
-
 namespace vigil::server {
 namespace {
 
@@ -22,7 +20,10 @@ constexpr std::string_view kCsp =
     "style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-Response NotFound() { return Response::Json(ErrorJson(kCodeRouteNotFound, "no such file"), 404); }
+// The server's one error shape (api_error.h), spelled out so this file links without it.
+Response NotFound() {
+  return Response::Json(R"({"error":{"code":"route_not_found","message":"no such file"}})", 404);
+}
 
 void AddSecurityHeaders(Response& r) {
   r.headers.emplace_back("Content-Security-Policy", std::string(kCsp));

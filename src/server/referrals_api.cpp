@@ -10,6 +10,7 @@
 #include "workflow/codec.h"
 #include "workflow/feedback.h"
 #include "workflow/render.h"
+#include "workflow/stats.h"
 #include "workflow/tco.h"
 
 namespace vigil::server {
@@ -37,7 +38,8 @@ Result<json::object> ParseBody(const std::string& body, bool required) {
 Result<std::string> Str(const json::object& o, std::string_view key, std::string fallback = {}) {
   auto* v = o.if_contains(key);
   if (!v || v->is_null()) return fallback;
-  if (!v->is_string()) return Status::InvalidArgument("'" + std::string(key) + "' must be a string");
+  if (!v->is_string())
+    return Status::InvalidArgument("'" + std::string(key) + "' must be a string");
   if (v->as_string().size() > wf::kMaxTextBytes) {
     return Status::InvalidArgument("'" + std::string(key) + "' is too long");
   }
@@ -106,113 +108,6 @@ Response JsonResponse(const json::value& v, int status = 200) {
   return Response::Json(json::serialize(v), status);
 }
 
-// --- statistics --------------------------------------------------------------------------
-
-bool EverIn(const wf::Referral& r, wf::ReferralState s) {
-  if (r.state == s) return true;
-  for (const auto& c : r.history) {
-    if (c.to == s) return true;
-  }
-  return false;
-}
-
-int64_t FirstDelivery(const wf::Referral& r) {
-  if (r.order && r.order->received_ms) return r.order->received_ms;
-  int64_t first = 0;
-  for (const auto& d : r.receipts) {
-    if (d.delivered_ms && (first == 0 || d.delivered_ms < first)) first = d.delivered_ms;
-  }
-  return first;
-}
-
-int64_t RemovedAt(const wf::Referral& r) {
-  if (r.order && r.order->complied_ms) return r.order->complied_ms;
-  for (const auto& c : r.history) {
-    if (c.to == wf::ReferralState::kRemoved) return c.at_ms;
-  }
-  return r.removal_verified_ms;
-}
-
-// Nearest-rank percentile of sorted values (0 for none).
-int64_t Percentile(const std::vector<int64_t>& sorted, int pct) {
-  if (sorted.empty()) return 0;
-  size_t rank = (static_cast<size_t>(pct) * sorted.size() + 99) / 100;
-  return sorted[std::max<size_t>(rank, 1) - 1];
-}
-
-struct Stats {
-  int64_t referrals = 0, urls = 0, delivered = 0, acknowledged = 0, removed = 0, geo_blocked = 0,
-          rejected = 0, cannot_comply = 0, pending = 0, held = 0, withdrawn = 0, orders = 0,
-          overdue = 0, removed_within_deadline = 0;
-  std::vector<int64_t> times;
-
-  void Add(const wf::Referral& r, int64_t now) {
-    using S = wf::ReferralState;
-    ++referrals;
-    urls += static_cast<int64_t>(r.items.size());
-    if (FirstDelivery(r)) ++delivered;
-    if (EverIn(r, S::kAcknowledged)) ++acknowledged;
-    const bool was_removed = EverIn(r, S::kRemoved);
-    if (was_removed) ++removed;
-    if (EverIn(r, S::kGeoBlocked)) ++geo_blocked;
-    if (r.state == S::kRejected) ++rejected;
-    if (EverIn(r, S::kCannotComply)) ++cannot_comply;
-    if (r.state == S::kPending || r.state == S::kDeliveryFailed) ++pending;
-    if (r.state == S::kHeld) ++held;
-    if (r.state == S::kWithdrawn) ++withdrawn;
-    if (r.order) {
-      ++orders;
-      wf::TcoClockState c = wf::ComputeTcoClock(*r.order, now);
-      if (c.overdue || r.order->overdue_flagged_ms) {
-        ++overdue;
-      } else if (c.complied) {
-        ++removed_within_deadline;
-      }
-    }
-    if (was_removed) {
-      int64_t from = FirstDelivery(r), to = RemovedAt(r);
-      if (from && to >= from) times.push_back(to - from);
-    }
-  }
-
-  json::object Json(const std::string& key) {
-    std::sort(times.begin(), times.end());
-    return {{"key", key},
-            {"referrals", referrals},
-            {"urls_referred", urls},
-            {"delivered", delivered},
-            {"acknowledged", acknowledged},
-            {"removed", removed},
-            {"geo_blocked", geo_blocked},
-            {"rejected", rejected},
-            {"cannot_comply", cannot_comply},
-            {"pending", pending},
-            {"held", held},
-            {"withdrawn", withdrawn},
-            {"removal_orders", orders},
-            {"overdue_orders", overdue},
-            {"orders_removed_within_deadline", removed_within_deadline},
-            {"median_time_to_removal_ms", Percentile(times, 50)},
-            {"p90_time_to_removal_ms", Percentile(times, 90)}};
-  }
-};
-
-std::string CsvField(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-// The Store-sharing clock adapter: the workflow asks a Clock, the options may pin one.
-class SystemClockHolder {
- public:
-  wf::SystemClock clock;
-};
-
 }  // namespace
 
 class ReferralApi::Impl {
@@ -249,12 +144,10 @@ class ReferralApi::Impl {
     if (r.order) {
       wf::TcoClockState c = wf::ComputeTcoClock(*r.order, clock->NowMs());
       json::object& ord = o["order"].as_object();
-      ord["clock"] = json::object{{"started", c.started},
-                                  {"paused", c.paused},
-                                  {"complied", c.complied},
-                                  {"overdue", c.overdue},
-                                  {"remaining_ms", c.remaining_ms},
-                                  {"paused_total_ms", c.paused_total_ms}};
+      ord["clock"] =
+          json::object{{"started", c.started},           {"paused", c.paused},
+                       {"complied", c.complied},         {"overdue", c.overdue},
+                       {"remaining_ms", c.remaining_ms}, {"paused_total_ms", c.paused_total_ms}};
       if (c.deadline_ms) ord["clock"].as_object()["deadline_ms"] = *c.deadline_ms;
     }
     return o;
@@ -406,16 +299,16 @@ class ReferralApi::Impl {
     }
     VIGIL_ASSIGN_OR_RETURN(auto all, Scoped(c, false));
     const int64_t now = clock->NowMs();
-    std::map<std::string, Stats> rows;
-    Stats total;
+    std::map<std::string, wf::Stats> rows;
+    wf::Stats total;
     for (const auto& r : all) {
       rows[group == "platform" ? r.platform_id : r.operation].Add(r, now);
       total.Add(r, now);
     }
     json::array a;
-    for (auto& [k, s] : rows) a.push_back(s.Json(k));
+    for (auto& [k, s] : rows) a.push_back(s.ToJson(k));
     return JsonResponse(
-        json::object{{"group", group}, {"rows", std::move(a)}, {"total", total.Json("total")}});
+        json::object{{"group", group}, {"rows", std::move(a)}, {"total", total.ToJson("total")}});
   }
 
   Result<Response> Transparency(const RouteContext& c) {
@@ -424,67 +317,19 @@ class ReferralApi::Impl {
     if (format != "json" && format != "csv") {
       return Status::InvalidArgument("'format' must be json or csv");
     }
-    const int64_t now = clock->NowMs();
-    VIGIL_ASSIGN_OR_RETURN(int64_t from, QueryInt(c.request, "from_ms", 0, 0, INT64_MAX));
-    VIGIL_ASSIGN_OR_RETURN(int64_t to, QueryInt(c.request, "to_ms", 0, 0, INT64_MAX));
-    if (to == 0) to = now;
+    wf::ReportScope scope;
+    scope.organisation = Org(*c.principal);
+    scope.now_ms = clock->NowMs();
+    VIGIL_ASSIGN_OR_RETURN(scope.from_ms, QueryInt(c.request, "from_ms", 0, 0, INT64_MAX));
+    VIGIL_ASSIGN_OR_RETURN(scope.to_ms, QueryInt(c.request, "to_ms", 0, 0, INT64_MAX));
     VIGIL_ASSIGN_OR_RETURN(auto all, Scoped(c, false));
-    std::map<std::pair<std::string, std::string>, Stats> rows;  // (route, platform)
-    std::map<std::string, Stats> per_route;
-    std::map<std::string, int64_t> cannot_comply_reasons;
-    for (const auto& r : all) {
-      if (r.created_ms < from || r.created_ms > to) continue;
-      std::string route(wf::LegalRouteName(r.route));
-      rows[{route, r.platform_id}].Add(r, now);
-      per_route[route].Add(r, now);
-      if (r.cannot_comply) ++cannot_comply_reasons[std::string(wf::CannotComplyReasonName(*r.cannot_comply))];
-    }
     if (format == "csv") {
-      std::ostringstream out;
-      out << "route,platform,referrals,urls_referred,delivered,acknowledged,removed,geo_blocked,"
-             "rejected,cannot_comply,pending,held,withdrawn,removal_orders,overdue_orders,"
-             "orders_removed_within_deadline,median_time_to_removal_ms,p90_time_to_removal_ms\n";
-      for (auto& [key, s] : rows) {
-        json::object o = s.Json(key.second);
-        out << CsvField(key.first) << ',' << CsvField(key.second);
-        for (const char* k : {"referrals", "urls_referred", "delivered", "acknowledged", "removed",
-                              "geo_blocked", "rejected", "cannot_comply", "pending", "held",
-                              "withdrawn", "removal_orders", "overdue_orders",
-                              "orders_removed_within_deadline", "median_time_to_removal_ms",
-                              "p90_time_to_removal_ms"}) {
-          out << ',' << o.at(k).as_int64();
-        }
-        out << '\n';
-      }
       Response r;
       r.content_type = "text/csv; charset=utf-8";
-      r.body = out.str();
+      r.body = wf::TransparencyReportCsv(all, scope);
       return r;
     }
-    json::object routes;
-    for (auto& [route, s] : per_route) routes[route] = s.Json(route);
-    json::array per_platform;
-    for (auto& [key, s] : rows) {
-      json::object o = s.Json(key.second);
-      o["route"] = key.first;
-      per_platform.push_back(std::move(o));
-    }
-    json::object reasons;
-    for (auto& [k, n] : cannot_comply_reasons) reasons[k] = n;
-    return JsonResponse(json::object{
-        {"type", "vigil.transparency_report"},
-        {"version", 1},
-        {"regulation", "Regulation (EU) 2021/784 Art. 7(3) (competent authority)"},
-        {"organisation", Org(*c.principal)},
-        {"period",
-         json::object{{"from", wf::FormatRfc3339(from)}, {"to", wf::FormatRfc3339(to)}}},
-        {"generated_at", wf::FormatRfc3339(now)},
-        {"removal_orders", routes.contains("tco_removal_order")
-                               ? routes["tco_removal_order"]
-                               : Stats().Json("tco_removal_order")},
-        {"referrals", std::move(routes)},
-        {"cannot_comply_reasons", std::move(reasons)},
-        {"per_platform", std::move(per_platform)}});
+    return JsonResponse(wf::TransparencyReportJson(all, scope));
   }
 
   // --- delivery --------------------------------------------------------------------------
@@ -501,7 +346,8 @@ class ReferralApi::Impl {
     VIGIL_ASSIGN_OR_RETURN(json::object body, ParseBody(c.request.body, false));
     VIGIL_ASSIGN_OR_RETURN(std::string platform, Str(body, "platform"));
     VIGIL_ASSIGN_OR_RETURN(int64_t limit, Int(body, "limit", 1000));
-    if (limit < 1 || limit > 10'000) return Status::InvalidArgument("'limit' must be in [1, 10000]");
+    if (limit < 1 || limit > 10'000)
+      return Status::InvalidArgument("'limit' must be in [1, 10000]");
     const std::string org = Org(*c.principal);
     VIGIL_ASSIGN_OR_RETURN(auto pending, service->PendingDeliveries(0, platform));
     std::vector<wf::Referral> mine;
@@ -526,7 +372,8 @@ class ReferralApi::Impl {
     VIGIL_ASSIGN_OR_RETURN(wf::Referral full, service->Get(v.id));
     VIGIL_ASSIGN_OR_RETURN(json::object sum, Deliver({full}));
     VIGIL_ASSIGN_OR_RETURN(wf::Referral after, service->ViewFor(Org(*c.principal), v.id));
-    return JsonResponse(json::object{{"summary", std::move(sum)}, {"referral", ReferralJson(after)}});
+    return JsonResponse(
+        json::object{{"summary", std::move(sum)}, {"referral", ReferralJson(after)}});
   }
 
   // --- platform side ---------------------------------------------------------------------
@@ -536,7 +383,8 @@ class ReferralApi::Impl {
     VIGIL_ASSIGN_OR_RETURN(auto got, service->PullForPlatform(platform, c.principal->actor(),
                                                               static_cast<size_t>(limit)));
     json::array a;
-    for (const auto& r : got) a.push_back(json::parse(wf::RenderNoticeJson(r, options.dispatch.render)));
+    for (const auto& r : got)
+      a.push_back(json::parse(wf::RenderNoticeJson(r, options.dispatch.render)));
     return JsonResponse(json::object{{"notices", std::move(a)}});
   }
 
@@ -638,11 +486,13 @@ Result<std::unique_ptr<ReferralApi>> ReferralApi::Create(store::Store* store, st
   if (options.directory) {
     m.directory = std::move(*options.directory);
   } else if (!options.directory_file.empty()) {
-    VIGIL_ASSIGN_OR_RETURN(m.directory, delivery::DeliveryDirectory::LoadFile(options.directory_file));
+    VIGIL_ASSIGN_OR_RETURN(m.directory,
+                           delivery::DeliveryDirectory::LoadFile(options.directory_file));
   }
   if (options.registry_file) {
     if (!options.registry_file->empty()) {
-      VIGIL_ASSIGN_OR_RETURN(m.registry, collect::PlatformRegistry::LoadFile(*options.registry_file));
+      VIGIL_ASSIGN_OR_RETURN(m.registry,
+                             collect::PlatformRegistry::LoadFile(*options.registry_file));
     }
   } else if (auto reg = collect::PlatformRegistry::LoadDefault(); reg.ok()) {
     m.registry = std::move(reg).value();
@@ -653,9 +503,8 @@ Result<std::unique_ptr<ReferralApi>> ReferralApi::Create(store::Store* store, st
                                                     m.notifier.get(), so);
   m.webhook = std::make_unique<delivery::WebhookClient>(options.webhook);
   if (options.smtp) m.smtp = std::make_unique<delivery::SmtpClient>(*options.smtp);
-  m.dispatcher = std::make_unique<delivery::Dispatcher>(m.service.get(), &m.directory,
-                                                        m.webhook.get(), m.smtp.get(),
-                                                        options.dispatch);
+  m.dispatcher = std::make_unique<delivery::Dispatcher>(
+      m.service.get(), &m.directory, m.webhook.get(), m.smtp.get(), options.dispatch);
   m.callbacks = std::make_unique<delivery::CallbackHandler>(m.service.get(), &m.directory);
   m.options = std::move(options);
   api->service_ = m.service.get();

@@ -172,10 +172,9 @@ Status ExportEvidencePackage(SqlReferralRepository& repo, int64_t referral_id,
       overflow = Status::ResourceExhausted("audit slice too long for one package");
       return false;
     }
-    json::object o = relevant ? AuditFullJson(e)
-                              : json::object{{"seq", e.seq},
-                                             {"prev_hash", e.prev_hash},
-                                             {"hash", e.hash}};
+    json::object o =
+        relevant ? AuditFullJson(e)
+                 : json::object{{"seq", e.seq}, {"prev_hash", e.prev_hash}, {"hash", e.hash}};
     audit += json::serialize(o);
     audit += '\n';
     return true;

@@ -193,11 +193,11 @@ Status SqlReferralRepository::PutReferral(const wf::Referral& r) {
       VIGIL_RETURN_IF_ERROR(Conn(store_).Execute(q, p).status());
     }
     // History and receipts only ever grow: append what is new.
-    VIGIL_ASSIGN_OR_RETURN(
-        auto rows, Q(store_,
-                     "SELECT (SELECT COUNT(*) FROM referral_events WHERE referral_id = ?), "
-                     "(SELECT COUNT(*) FROM referral_deliveries WHERE referral_id = ?)",
-                     {I(r.id), I(r.id)}));
+    VIGIL_ASSIGN_OR_RETURN(auto rows,
+                           Q(store_,
+                             "SELECT (SELECT COUNT(*) FROM referral_events WHERE referral_id = ?), "
+                             "(SELECT COUNT(*) FROM referral_deliveries WHERE referral_id = ?)",
+                             {I(r.id), I(r.id)}));
     VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
     const int64_t have_events = found ? rows->Int(0) : 0;
     const int64_t have_receipts = found ? rows->Int(1) : 0;
@@ -236,9 +236,9 @@ Result<wf::Referral> SqlReferralRepository::GetReferral(int64_t id) {
   return wf::ReferralFromJson(rows->Text(0));
 }
 
-Status SqlReferralRepository::PageReferrals(
-    const std::string& where, const std::vector<std::string>& args,
-    const std::function<bool(const wf::Referral&)>& fn) {
+Status SqlReferralRepository::PageReferrals(const std::string& where,
+                                            const std::vector<std::string>& args,
+                                            const std::function<bool(const wf::Referral&)>& fn) {
   int64_t after = 0;
   while (true) {
     std::vector<Param> p;
@@ -248,9 +248,9 @@ Status SqlReferralRepository::PageReferrals(
     std::vector<wf::Referral> page;
     {
       VIGIL_ASSIGN_OR_RETURN(
-          auto rows, Conn(store_).Query("SELECT id, record FROM referrals WHERE id > ?" + where +
-                                            " ORDER BY id LIMIT ?",
-                                        p));
+          auto rows,
+          Conn(store_).Query(
+              "SELECT id, record FROM referrals WHERE id > ?" + where + " ORDER BY id LIMIT ?", p));
       while (true) {
         VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
         if (!more) break;
@@ -347,8 +347,8 @@ Result<wf::Hold> SqlReferralRepository::GetHold(int64_t id) {
 
 Result<std::vector<wf::Hold>> SqlReferralRepository::ListHolds() {
   VIGIL_ASSIGN_OR_RETURN(
-      auto rows, Q(store_, std::string("SELECT ") + kHoldCols + " FROM referral_holds ORDER BY id",
-                   {}));
+      auto rows,
+      Q(store_, std::string("SELECT ") + kHoldCols + " FROM referral_holds ORDER BY id", {}));
   std::vector<wf::Hold> out;
   while (true) {
     VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
@@ -389,8 +389,8 @@ Status SqlReferralRepository::RecordHoldHit(const wf::HoldHit& h) {
     return X(store_,
              "INSERT INTO referral_hold_hits (hold_id, holder_org, referral_id, referring_org, "
              "platform_id, matched, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
-             {I(h.hold_id), S(h.holder_org), I(h.referral_id), S(h.referring_org),
-              S(h.platform_id), S(h.matched), I(h.at_ms)})
+             {I(h.hold_id), S(h.holder_org), I(h.referral_id), S(h.referring_org), S(h.platform_id),
+              S(h.matched), I(h.at_ms)})
         .status();
   });
 }
@@ -434,9 +434,12 @@ Result<EvidenceRecord> SqlReferralRepository::AddEvidence(std::string_view actor
     rec.id = rows->Int(0);
     VIGIL_RETURN_IF_ERROR(rows->Next().status());
     rows.reset();
-    boost::json::object d{{"referral_id", rec.referral_id}, {"item_id", rec.item_id},
-                          {"kind", rec.kind},               {"name", rec.name},
-                          {"bytes", rec.bytes},             {"sealed_ms", rec.sealed_ms},
+    boost::json::object d{{"referral_id", rec.referral_id},
+                          {"item_id", rec.item_id},
+                          {"kind", rec.kind},
+                          {"name", rec.name},
+                          {"bytes", rec.bytes},
+                          {"sealed_ms", rec.sealed_ms},
                           {"expires_ms", rec.expires_ms}};
     return AppendAuditInTransaction(*store_, actor, "evidence.seal",
                                     "evidence:" + std::to_string(rec.id), "", rec.sha256,
@@ -492,9 +495,8 @@ Status SqlReferralRepository::MarkEvidenceDeleted(std::string_view actor, int64_
 
 Result<bool> SqlReferralRepository::EvidenceLocationLive(std::string_view location) {
   VIGIL_ASSIGN_OR_RETURN(
-      auto rows,
-      Q(store_, "SELECT COUNT(*) FROM evidence WHERE location = ? AND deleted_ms = 0",
-        {S(location)}));
+      auto rows, Q(store_, "SELECT COUNT(*) FROM evidence WHERE location = ? AND deleted_ms = 0",
+                   {S(location)}));
   VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
   return found && rows->Int(0) > 0;
 }

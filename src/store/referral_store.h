@@ -48,9 +48,9 @@ struct EvidenceRecord {
   int64_t id = 0;
   int64_t referral_id = 0;
   int64_t item_id = 0;
-  std::string kind;      // media | metadata
-  std::string name;      // file name in an evidence package
-  std::string sha256;    // lowercase hex of the bytes
+  std::string kind;    // media | metadata
+  std::string name;    // file name in an evidence package
+  std::string sha256;  // lowercase hex of the bytes
   int64_t bytes = 0;
   std::string location;  // where the bytes are kept (a file path in the evidence directory)
   int64_t sealed_ms = 0;
@@ -59,11 +59,11 @@ struct EvidenceRecord {
 };
 
 struct ReferralQuery {
-  std::string org;        // empty: any; else referrals naming this organisation
+  std::string org;  // empty: any; else referrals naming this organisation
   std::string platform_id;
-  std::string state;      // a ReferralStateName, or empty
+  std::string state;  // a ReferralStateName, or empty
   std::string operation;
-  int64_t limit = 0;      // 0: all
+  int64_t limit = 0;  // 0: all
   bool newest_first = false;
 };
 
@@ -81,8 +81,7 @@ class SqlReferralRepository final : public workflow::ReferralRepository,
   Status PutReferral(const workflow::Referral& r) override;
   Result<workflow::Referral> GetReferral(int64_t id) override;
   Status ForEachReferral(const std::function<bool(const workflow::Referral&)>& fn) override;
-  Result<std::vector<int64_t>> FindOpenReferrals(std::string_view platform_id,
-                                                 std::string_view url,
+  Result<std::vector<int64_t>> FindOpenReferrals(std::string_view platform_id, std::string_view url,
                                                  std::string_view sha256) override;
   Result<int64_t> NextHoldId() override;
   Status PutHold(const workflow::Hold& h) override;

@@ -4,7 +4,13 @@
 #include "store/referral_store.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "store/evidence.h"
 #include "store/sql_store.h"
 #include "store/test_db.h"
 #include "workflow/service_test_env.h"
@@ -50,7 +56,8 @@ class SqlEnv final : public ServiceTestEnv {
 }  // namespace
 
 std::vector<ServiceTestBackend> ServiceTestBackends() {
-  return {{"sqlite", [] { return std::unique_ptr<ServiceTestEnv>(new SqlEnv(store::Backend::kSqlite)); }},
+  return {{"sqlite",
+           [] { return std::unique_ptr<ServiceTestEnv>(new SqlEnv(store::Backend::kSqlite)); }},
           {"postgres",
            [] { return std::unique_ptr<ServiceTestEnv>(new SqlEnv(store::Backend::kPostgres)); }}};
 }
@@ -204,6 +211,84 @@ TEST_P(ReferralStoreTest, HoldHitsAndEvidenceRecords) {
   ASSERT_TRUE(repo_->MarkEvidenceDeleted("system:retention", added->id, 200).ok());
   EXPECT_TRUE(repo_->ExpiredEvidence(500)->empty());
   EXPECT_EQ(repo_->ListEvidence(9)->at(0).deleted_ms, 200);
+}
+
+TEST_P(ReferralStoreTest, EvidencePackageVerifiesAndDetectsTampering) {
+  namespace fs = std::filesystem;
+  const fs::path base =
+      fs::temp_directory_path() /
+      ("vigil-evidence-" + testing::BackendName(GetParam()) + "-" + std::to_string(::getpid()));
+  fs::remove_all(base);
+  fs::create_directories(base);
+  const fs::path medium = base / "synthetic.bin";
+  std::ofstream(medium) << "synthetic benign test medium";
+  Item item;
+  item.url = "https://v.example/1";
+  Media m;
+  m.kind = "image";
+  m.uri = medium.string();
+  item.media.push_back(m);
+  auto stored = store_->AddItem("user:alice", item);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  auto req = Request("https://v.example/1");
+  req.items[0].item_id = stored->id;
+  auto out = service_->Refer(req);
+  ASSERT_TRUE(out.ok());
+  int64_t id = out->created.at(0);
+  EvidenceOptions eo;
+  eo.dir = (base / "kept").string();
+  eo.retention_ms = 1000;
+  auto sealed = PreserveEvidence(*repo_, *service_->Get(id), eo, clock_.NowMs());
+  ASSERT_TRUE(sealed.ok()) << sealed.status().ToString();
+  ASSERT_EQ(sealed->size(), 2u);  // the medium and the metadata record
+  ASSERT_TRUE(service_->Withdraw("user:alice", "org-a", id, "test").ok());
+
+  const fs::path pkg = base / "pkg";
+  ASSERT_TRUE(ExportEvidencePackage(*repo_, id, pkg.string(), clock_.NowMs()).ok());
+  auto rep = VerifyEvidencePackage(pkg.string());
+  ASSERT_TRUE(rep.ok());
+  EXPECT_TRUE(rep->ok) << (rep->problems.empty() ? "" : rep->problems[0]);
+  EXPECT_EQ(rep->media, 1);
+  EXPECT_GE(rep->audit_entries, 4);  // create, 2 seals, withdraw
+  // Any change is found: a medium, the audit slice, an extra file.
+  for (int which = 0; which < 3; ++which) {
+    const fs::path copy = base / ("tampered" + std::to_string(which));
+    fs::copy(pkg, copy, fs::copy_options::recursive);
+    if (which == 0) {
+      for (const auto& e : fs::directory_iterator(copy / "media")) std::ofstream(e.path()) << "x";
+    } else if (which == 1) {
+      std::string a;
+      {
+        std::ifstream in(copy / "audit.jsonl");
+        std::stringstream ss;
+        ss << in.rdbuf();
+        a = ss.str();
+      }
+      a.replace(a.find("user:alice"), 10, "user:mallo");
+      std::ofstream(copy / "audit.jsonl") << a;
+    } else {
+      std::ofstream(copy / "extra.txt") << "added later";
+    }
+    auto bad = VerifyEvidencePackage(copy.string());
+    ASSERT_TRUE(bad.ok());
+    EXPECT_FALSE(bad->ok) << which;
+  }
+  // Retention: expiry deletes the kept medium and audits it.
+  clock_.Advance(2000);
+  auto n = ExpireEvidence(*repo_, clock_.NowMs() + 2000, "system:retention");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 2);
+  EXPECT_TRUE(fs::is_empty(base / "kept"));
+  int expired = 0;
+  ASSERT_TRUE(store_
+                  ->ForEachAudit(0,
+                                 [&](const AuditEntry& e) {
+                                   expired += e.action == "evidence.expire";
+                                   return true;
+                                 })
+                  .ok());
+  EXPECT_EQ(expired, 2);
+  fs::remove_all(base);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ReferralStoreTest,

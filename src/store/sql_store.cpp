@@ -262,11 +262,9 @@ class SqlStore final : public Store {
 
   sql::Connection& connection() { return *conn_; }
   // AppendAuditInTransaction (sql_store.h): chains an entry into the caller's transaction.
-  Result<AuditEntry> AppendAuditInCallerTransaction(std::string_view actor,
-                                                    std::string_view action,
+  Result<AuditEntry> AppendAuditInCallerTransaction(std::string_view actor, std::string_view action,
                                                     std::string_view target,
-                                                    std::string_view before,
-                                                    std::string_view after,
+                                                    std::string_view before, std::string_view after,
                                                     std::string_view details) {
     return AppendAuditLocked(actor, action, target, before, after, details);
   }
@@ -982,8 +980,8 @@ class SqlStore final : public Store {
                                         {S(work_key)}));
     VIGIL_ASSIGN_OR_RETURN(bool found, rows->Next());
     if (!found) return Status::NotFound("work '" + std::string(work_key) + "' not found");
-    return WorkRecord{rows->Text(0), rows->Int(1), rows->Int(2), rows->Text(3), rows->Int(4),
-                      false};
+    return WorkRecord{rows->Text(0), rows->Int(1), rows->Int(2),
+                      rows->Text(3), rows->Int(4), false};
   }
 
   // --- collection (`vigil scan`) ------------------------------------------------------
@@ -1008,12 +1006,12 @@ class SqlStore final : public Store {
       Item item = c.item;
       if (item.collected_ms == 0) item.collected_ms = Now();
       VIGIL_ASSIGN_OR_RETURN(
-          item.id, InsertId("INSERT INTO items (source, platform_id, url, account, posted_ms, "
-                            "language, collected_ms, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                            "RETURNING id",
-                            {S(item.source), I(item.platform_id), S(item.url), S(item.account),
-                             I(item.posted_ms), S(item.language), I(item.collected_ms),
-                             S(c.source_key)}));
+          item.id,
+          InsertId("INSERT INTO items (source, platform_id, url, account, posted_ms, "
+                   "language, collected_ms, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                   "RETURNING id",
+                   {S(item.source), I(item.platform_id), S(item.url), S(item.account),
+                    I(item.posted_ms), S(item.language), I(item.collected_ms), S(c.source_key)}));
       VIGIL_RETURN_IF_ERROR(InsertMediaLocked(item));
       for (const Link& l : c.links) {
         if (l.url.empty()) continue;
@@ -1024,12 +1022,12 @@ class SqlStore final : public Store {
                   I(l.unknown ? 1 : 0)})
                 .status());
       }
-      VIGIL_RETURN_IF_ERROR(
-          AppendAuditLocked(actor, "item.collect", Target("item", item.id), "", c.source_key,
-                            "{\"media\":" + std::to_string(item.media.size()) +
-                                ",\"links\":" + std::to_string(c.links.size()) +
-                                ",\"source\":" + JsonQuote(item.source) + "}")
-              .status());
+      VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "item.collect", Target("item", item.id), "",
+                                              c.source_key,
+                                              "{\"media\":" + std::to_string(item.media.size()) +
+                                                  ",\"links\":" + std::to_string(c.links.size()) +
+                                                  ",\"source\":" + JsonQuote(item.source) + "}")
+                                .status());
       out.push_back({std::move(item), true});
     }
     VIGIL_RETURN_IF_ERROR(txn.Commit());
@@ -1150,7 +1148,7 @@ class SqlStore final : public Store {
   }
 
   Result<std::vector<std::pair<std::string, int64_t>>> Counts(const std::string& sql,
-                                                               std::initializer_list<Param> p) {
+                                                              std::initializer_list<Param> p) {
     VIGIL_ASSIGN_OR_RETURN(auto rows, Q(sql, p));
     std::vector<std::pair<std::string, int64_t>> out;
     while (true) {
@@ -1219,7 +1217,6 @@ class SqlStore final : public Store {
   }
 
  public:
-
   // --- audit --------------------------------------------------------------------------
   Result<AuditEntry> AppendAudit(std::string_view actor, std::string_view action,
                                  std::string_view target, std::string_view before,
@@ -1488,20 +1485,19 @@ class SqlStore final : public Store {
                    "bank_version) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                    {I(item.id), I(media_id), I(wm.signal_id), I(wm.distance), I(now),
                     I(wm.bank_version)}));
-      VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "match.record", Target("match", match_id),
-                                              Target("item", item.id),
-                                              Target("signal", wm.signal_id),
-                                              "{\"distance\":" + std::to_string(wm.distance) +
-                                                  ",\"bank_version\":" +
-                                                  std::to_string(wm.bank_version) + "}")
-                                .status());
+      VIGIL_RETURN_IF_ERROR(
+          AppendAuditLocked(actor, "match.record", Target("match", match_id),
+                            Target("item", item.id), Target("signal", wm.signal_id),
+                            "{\"distance\":" + std::to_string(wm.distance) +
+                                ",\"bank_version\":" + std::to_string(wm.bank_version) + "}")
+              .status());
     }
     VIGIL_RETURN_IF_ERROR(
         Exec("UPDATE work_ledger SET item_id = ?, matches = ? WHERE work_key = ?",
              {I(item.id), I(static_cast<int64_t>(r.matches.size())), S(r.work_key)})
             .status());
-    return WorkRecord{r.work_key, item.id, static_cast<int64_t>(r.matches.size()), r.worker, now,
-                      false};
+    return WorkRecord{r.work_key, item.id, static_cast<int64_t>(r.matches.size()),
+                      r.worker,   now,     false};
   }
 
   Result<AuditEntry> AppendAuditLocked(std::string_view actor, std::string_view action,

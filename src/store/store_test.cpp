@@ -357,8 +357,8 @@ TEST_P(StoreTest, CollectedItemsAreStoredOnceByKey) {
   ASSERT_EQ(platforms->size(), 2u);
   EXPECT_GT((*platforms)[0].id, 0);
   // Again: nothing new, same ids.
-  auto again = store_->EnsurePlatforms(
-      "cli:scan", std::vector<Platform>{{0, "Example Paste", "other", "", 0}});
+  auto again = store_->EnsurePlatforms("cli:scan",
+                                       std::vector<Platform>{{0, "Example Paste", "other", "", 0}});
   ASSERT_TRUE(again.ok());
   EXPECT_EQ((*again)[0].id, (*platforms)[1].id);
   EXPECT_EQ((*again)[0].domains, "paste.example");
@@ -410,9 +410,9 @@ TEST_P(StoreTest, CollectedItemsAreStoredOnceByKey) {
 
   // Matches: recorded once, however often a scan finds them.
   Bank bank = MakeBank("collect-bank");
-  ASSERT_TRUE(store_->AddSignals("test", bank.id,
-                                 std::vector<SignalInput>{{SignalType::kPdq, Pdq(1), 100, {}, ""}},
-                                 0)
+  ASSERT_TRUE(store_
+                  ->AddSignals("test", bank.id,
+                               std::vector<SignalInput>{{SignalType::kPdq, Pdq(1), 100, {}, ""}}, 0)
                   .ok());
   auto sig = store_->GetSignal(bank.id, SignalType::kPdq, Pdq(1));
   ASSERT_TRUE(sig.ok());
@@ -443,10 +443,9 @@ TEST_P(StoreTest, CollectedItemsAreStoredOnceByKey) {
   // A bad value stores nothing of the batch; an empty key is refused.
   CollectedItem broken = make(7);
   broken.item.media[0].signals[0].value = "not hex";
-  EXPECT_EQ(store_->UpsertItems("cli:scan", std::vector<CollectedItem>{make(8), broken})
-                .status()
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      store_->UpsertItems("cli:scan", std::vector<CollectedItem>{make(8), broken}).status().code(),
+      StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->FindItemBySourceKey("telegram:42:8").status().code(), StatusCode::kNotFound);
   CollectedItem nokey = make(9);
   nokey.source_key.clear();

@@ -53,8 +53,7 @@ std::string ImagePng(int seed) {
 }
 
 std::string PdqOf(const std::string& png) {
-  auto h = pipeline::HashImageBytes(
-      {reinterpret_cast<const uint8_t*>(png.data()), png.size()}, {});
+  auto h = pipeline::HashImageBytes({reinterpret_cast<const uint8_t*>(png.data()), png.size()}, {});
   return h.ok() ? h->pdq.hash.ToHex() : std::string();
 }
 
@@ -78,6 +77,7 @@ class ScaleOut : public ::testing::Test {
   static void TearDownTestSuite() {
     cluster_.reset();
     pg_.reset();
+    ShutdownNats();
   }
 
   void SetUp() override {
@@ -115,8 +115,8 @@ class ScaleOut : public ::testing::Test {
       auto js = JetStream::Connect(cluster_->urls(), "test");
       if (js.ok()) {
         js_ = std::move(js).value();
-        s = js_->EnsureWorkQueue(names_, Setup());
-        if (s.ok()) s = js_->EnsureBankStream(names_, Setup());
+        s = js_->EnsureWorkQueue(names_, StreamOptions());
+        if (s.ok()) s = js_->EnsureBankStream(names_, StreamOptions());
         if (s.ok()) break;
       } else {
         s = js.status();
@@ -141,7 +141,7 @@ class ScaleOut : public ::testing::Test {
     if (std::getenv("VIGIL_KEEP_TEST_DIRS") == nullptr) std::filesystem::remove_all(dir_);
   }
 
-  static StreamSetup Setup() {
+  static StreamSetup StreamOptions() {
     StreamSetup s;
     s.replicas = 3;
     s.ack_wait = 2s;  // a killed worker's batch comes back quickly
@@ -149,7 +149,9 @@ class ScaleOut : public ::testing::Test {
     return s;
   }
 
-  std::string WorkerLog(int i) const { return (dir_ / ("worker" + std::to_string(i) + ".log")).string(); }
+  std::string WorkerLog(int i) const {
+    return (dir_ / ("worker" + std::to_string(i) + ".log")).string();
+  }
 
   // Generates n images; every kMatchEvery-th PDQ goes into the bank (in two versions when
   // split: the first half now, the second later). Returns the keys.
@@ -164,8 +166,7 @@ class ScaleOut : public ::testing::Test {
       if (i % kMatchEvery != 0) continue;
       in.push_back({store::SignalType::kPdq, PdqOf(images_[i]), 100, {"test:generated"}, ""});
     }
-    VIGIL_ASSIGN_OR_RETURN(store::ChangeResult r,
-                           store_->AddSignals("test", bank_id_, in, 0));
+    VIGIL_ASSIGN_OR_RETURN(store::ChangeResult r, store_->AddSignals("test", bank_id_, in, 0));
     bank_version_ = r.version;
     return js_->Publish(BankSubject(names_.bank_stream, bank_id_), std::to_string(r.version), "");
   }
@@ -187,12 +188,30 @@ class ScaleOut : public ::testing::Test {
 
   void StartWorkers(int n) {
     for (int i = 0; i < n; ++i) {
-      workers_.push_back(testing::SpawnVigil(
-          {"worker", "--nats", cluster_->urls(), "--db", db_, "--name", "w" + std::to_string(i),
-           "--stream", names_.work_stream, "--banks-stream", names_.bank_stream, "--replicas",
-           "3", "--ack-wait", "2", "--max-deliver", "3", "--retry-delay", "0.2", "--batch", "16",
-           "--metrics-interval", "0.2"},
-          WorkerLog(i)));
+      workers_.push_back(testing::SpawnVigil({"worker",
+                                              "--nats",
+                                              cluster_->urls(),
+                                              "--db",
+                                              db_,
+                                              "--name",
+                                              "w" + std::to_string(i),
+                                              "--stream",
+                                              names_.work_stream,
+                                              "--banks-stream",
+                                              names_.bank_stream,
+                                              "--replicas",
+                                              "3",
+                                              "--ack-wait",
+                                              "2",
+                                              "--max-deliver",
+                                              "3",
+                                              "--retry-delay",
+                                              "0.2",
+                                              "--batch",
+                                              "16",
+                                              "--metrics-interval",
+                                              "0.2"},
+                                             WorkerLog(i)));
     }
   }
 
@@ -298,10 +317,10 @@ TEST_F(ScaleOut, TwoWorkersProcessBacklogAndFollowBankChanges) {
     std::ofstream(dir_ / "in" / ("img" + std::to_string(1000 + i) + ".png"), std::ios::binary)
         << images_[i];
   }
-  int rc = testing::RunVigil({"enqueue", "--nats", cluster_->urls(), "--stream",
-                              names_.work_stream, "--replicas", "3", "--key-prefix",
-                              "gen:" + name_ + ":", (dir_ / "in").string()},
-                             (dir_ / "enqueue.log").string());
+  int rc = testing::RunVigil(
+      {"enqueue", "--nats", cluster_->urls(), "--stream", names_.work_stream, "--replicas", "3",
+       "--key-prefix", "gen:" + name_ + ":", (dir_ / "in").string()},
+      (dir_ / "enqueue.log").string());
   ASSERT_EQ(rc, 0) << testing::ReadFile((dir_ / "enqueue.log").string());
   for (int i = 0; i < 2; ++i) {
     WorkItem w;

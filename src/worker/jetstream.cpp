@@ -14,10 +14,8 @@ Status FromNats(natsStatus s, int jerr, std::string_view what) {
   const char* last = nats_GetLastError(nullptr);
   if (last != nullptr && *last != '\0') msg += ": " + std::string(last);
   switch (s) {
-    case NATS_NOT_FOUND:
-      return Status::NotFound(msg);
-    case NATS_INVALID_ARG:
-      return Status::InvalidArgument(msg);
+    case NATS_NOT_FOUND: return Status::NotFound(msg);
+    case NATS_INVALID_ARG: return Status::InvalidArgument(msg);
     default:
       // Timeouts, lost connections, no responders during a leader election: all transient.
       return Status::Unavailable(msg);
@@ -101,6 +99,8 @@ Result<std::vector<Message>> Subscription::Drain(size_t max) {
   }
   return out;
 }
+
+void ShutdownNats() { nats_CloseAndWait(2000); }
 
 // --- JetStream --------------------------------------------------------------------------
 JetStream::~JetStream() {

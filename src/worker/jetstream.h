@@ -63,8 +63,8 @@ struct QueueStats {
   uint64_t pending = 0;          // not yet delivered to any worker
   int64_t ack_pending = 0;       // delivered, not yet acked (in flight)
   int64_t redelivered = 0;
-  uint64_t dead = 0;             // messages on the dead-letter subject
-  std::string leader;            // the server leading the work stream (cluster mode)
+  uint64_t dead = 0;   // messages on the dead-letter subject
+  std::string leader;  // the server leading the work stream (cluster mode)
 };
 
 // A received message; acked, nak'ed or terminated at most once.
@@ -80,10 +80,10 @@ class Message {
   std::string_view data() const;
   uint64_t deliveries() const { return deliveries_; }
   uint64_t stream_seq() const { return stream_seq_; }
-  Status Ack();                                       // done: leaves the work-queue
-  Status Nak(std::chrono::milliseconds delay);        // retry later
-  Status InProgress();                                // still working: restart the ack wait
-  Status Term();                                      // never redeliver
+  Status Ack();                                 // done: leaves the work-queue
+  Status Nak(std::chrono::milliseconds delay);  // retry later
+  Status InProgress();                          // still working: restart the ack wait
+  Status Term();                                // never redeliver
   __natsMsg* raw() const { return m_; }
 
  private:
@@ -106,6 +106,10 @@ class Subscription {
  private:
   __natsSubscription* s_;
 };
+
+// Releases libnats' global state (its threads and buffers). Call once at process end, after
+// every JetStream object is gone; a later Connect starts the library again.
+void ShutdownNats();
 
 class JetStream {
  public:
@@ -134,8 +138,7 @@ class JetStream {
                  const std::vector<std::pair<std::string, std::string>>& headers = {});
   // Asynchronous publish for bulk enqueue; PublishFlush waits for every ack and returns
   // how many were rejected.
-  Status PublishAsync(const std::string& subject, std::string_view data,
-                      const std::string& msg_id);
+  Status PublishAsync(const std::string& subject, std::string_view data, const std::string& msg_id);
   Result<int64_t> PublishFlush(std::chrono::milliseconds timeout);
 
   Result<QueueStats> Stats(const QueueNames& names);

@@ -211,8 +211,8 @@ PgServer::~PgServer() {
 }
 
 Result<std::string> PgServer::CreateDatabase(const std::string& name) {
-  VIGIL_ASSIGN_OR_RETURN(auto conn,
-                         store::sql::OpenPostgres("host=" + dir_ + " user=postgres dbname=postgres", 10));
+  VIGIL_ASSIGN_OR_RETURN(
+      auto conn, store::sql::OpenPostgres("host=" + dir_ + " user=postgres dbname=postgres", 10));
   VIGIL_RETURN_IF_ERROR(conn->ExecScript("CREATE DATABASE " + name));
   return "host=" + dir_ + " user=postgres dbname=" + name;
 }

@@ -48,7 +48,7 @@ class PgServer {
   ~PgServer();
   // A new empty database; returns its libpq connection string.
   Result<std::string> CreateDatabase(const std::string& name);
-  Status Stop();   // immediate shutdown (like a crash: no checkpoint)
+  Status Stop();    // immediate shutdown (like a crash: no checkpoint)
   Status Resume();  // start again after Stop
   const std::string& dir() const { return dir_; }
 

@@ -4,8 +4,6 @@
 #include <boost/json.hpp>
 #include <charconv>
 
-#include "collect/json_util.h"
-
 namespace vigil::worker {
 namespace {
 
@@ -18,6 +16,16 @@ Result<int64_t> ParseInt(std::string_view s, std::string_view what) {
     return Status::InvalidArgument(std::string(what) + " is not a non-negative integer");
   }
   return v;
+}
+
+// Deepest nesting accepted: a work item nests 3 levels; the bound keeps a hostile message
+// from exhausting the stack.
+constexpr size_t kMaxJsonDepth = 16;
+
+std::string GetString(const boost::json::object& o, std::string_view key) {
+  const boost::json::value* v = o.if_contains(key);
+  if (v == nullptr || !v->is_string()) return "";
+  return std::string(v->get_string());
 }
 
 }  // namespace
@@ -102,25 +110,30 @@ std::string EncodeWorkItem(const WorkItem& item) {
 
 Result<WorkItem> ParseWorkItem(std::string_view json) {
   if (json.size() > kMaxWorkMessageBytes) {
-    return Status::InvalidArgument("work item larger than " +
-                                   std::to_string(kMaxWorkMessageBytes) + " bytes");
+    return Status::InvalidArgument("work item larger than " + std::to_string(kMaxWorkMessageBytes) +
+                                   " bytes");
   }
-  VIGIL_ASSIGN_OR_RETURN(boost::json::value v, collect::ParseJson(json, "work item"));
+  boost::json::parse_options po;
+  po.max_depth = kMaxJsonDepth;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(json, ec, {}, po);
+  if (ec) return Status::InvalidArgument("work item: invalid JSON: " + ec.message());
   const boost::json::object* o = v.if_object();
   if (o == nullptr) return Status::InvalidArgument("work item: not a JSON object");
   WorkItem item;
-  item.key = collect::GetString(*o, "key");
+  item.key = GetString(*o, "key");
   if (item.key.empty() || item.key.size() > kMaxWorkKeyBytes) {
     return Status::InvalidArgument("work item: \"key\" must be a string of 1 to " +
                                    std::to_string(kMaxWorkKeyBytes) + " bytes");
   }
-  item.source = collect::GetString(*o, "source");
-  item.url = collect::GetString(*o, "url");
-  item.account = collect::GetString(*o, "account");
+  item.source = GetString(*o, "source");
+  item.url = GetString(*o, "url");
+  item.account = GetString(*o, "account");
   if (const auto* p = o->if_contains("posted_ms"); p != nullptr && p->is_int64()) {
     item.posted_ms = p->as_int64();
   }
-  const boost::json::array* media = collect::GetArray(*o, "media");
+  const boost::json::value* mv0 = o->if_contains("media");
+  const boost::json::array* media = mv0 != nullptr ? mv0->if_array() : nullptr;
   if (media == nullptr || media->empty()) {
     return Status::InvalidArgument("work item '" + item.key + "': \"media\" is missing or empty");
   }
@@ -132,11 +145,11 @@ Result<WorkItem> ParseWorkItem(std::string_view json) {
     const boost::json::object* mo = mv.if_object();
     if (mo == nullptr) return Status::InvalidArgument("work item: a media entry is not an object");
     WorkMedia m;
-    std::string kind = collect::GetString(*mo, "kind");
+    std::string kind = GetString(*mo, "kind");
     if (!kind.empty()) m.kind = kind;
-    m.uri = collect::GetString(*mo, "uri");
-    m.path = collect::GetString(*mo, "path");
-    std::string data = collect::GetString(*mo, "data");
+    m.uri = GetString(*mo, "uri");
+    m.path = GetString(*mo, "path");
+    std::string data = GetString(*mo, "data");
     if (m.path.empty() == data.empty()) {
       return Status::InvalidArgument("work item '" + item.key +
                                      "': a media entry needs exactly one of \"path\" and \"data\"");

@@ -1,9 +1,10 @@
 // Work item encoding and the store's work ledger (idempotent RecordWork) on both backends.
+#include "worker/work_item.h"
+
 #include <gtest/gtest.h>
 
 #include "store/store.h"
 #include "store/test_db.h"
-#include "worker/work_item.h"
 
 namespace vigil::worker {
 namespace {
@@ -45,12 +46,11 @@ TEST(WorkItem, RoundTrips) {
 }
 
 TEST(WorkItem, RejectsMalformed) {
-  for (const char* bad : {"", "[]", "{", "{\"media\":[{\"data\":\"AA==\"}]}",
-                          "{\"key\":\"k\"}", "{\"key\":\"k\",\"media\":[]}",
-                          "{\"key\":\"k\",\"media\":[{}]}",
-                          "{\"key\":\"k\",\"media\":[{\"data\":\"AA==\",\"path\":\"/x\"}]}",
-                          "{\"key\":\"k\",\"media\":[{\"data\":\"A\"}]}",
-                          "{\"key\":\"k\",\"media\":[1]}"}) {
+  for (const char* bad :
+       {"", "[]", "{", "{\"media\":[{\"data\":\"AA==\"}]}", "{\"key\":\"k\"}",
+        "{\"key\":\"k\",\"media\":[]}", "{\"key\":\"k\",\"media\":[{}]}",
+        "{\"key\":\"k\",\"media\":[{\"data\":\"AA==\",\"path\":\"/x\"}]}",
+        "{\"key\":\"k\",\"media\":[{\"data\":\"A\"}]}", "{\"key\":\"k\",\"media\":[1]}"}) {
     auto r = ParseWorkItem(bad);
     EXPECT_FALSE(r.ok()) << bad;
     if (!r.ok()) EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;

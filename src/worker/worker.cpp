@@ -52,11 +52,8 @@ std::string Worker::BankVersions() const {
   return out.empty() ? "-" : out;
 }
 
-namespace {
-
-// Hashes one work item's media and matches every signal against the index.
-Result<store::WorkResult> Process(const WorkItem& w, const match::Matcher& matcher,
-                                  const WorkerOptions& options) {
+Result<store::WorkResult> ProcessWorkItem(const WorkItem& w, const match::Matcher& matcher,
+                                          const WorkerOptions& options) {
   store::WorkResult r;
   r.work_key = w.key;
   r.worker = options.name;
@@ -93,19 +90,16 @@ Result<store::WorkResult> Process(const WorkItem& w, const match::Matcher& match
       media.signals.push_back({store::SignalType::kSha256, media.sha256, -1});
     }
     for (const store::MediaSignal& s : media.signals) {
-      auto hits = matcher.Match(s.type, s.value, options.max_pdq_distance,
-                                [](int64_t) { return true; });
+      auto hits =
+          matcher.Match(s.type, s.value, options.max_pdq_distance, [](int64_t) { return true; });
       for (const match::SignalHit& hit : hits) {
-        r.matches.push_back(
-            {i, hit.info.id, hit.distance, matcher.BankVersion(hit.info.bank_id)});
+        r.matches.push_back({i, hit.info.id, hit.distance, matcher.BankVersion(hit.info.bank_id)});
       }
     }
     r.item.media.push_back(std::move(media));
   }
   return r;
 }
-
-}  // namespace
 
 Status Worker::Run() {
   const auto start = Clock::now();
@@ -124,8 +118,8 @@ Status Worker::Run() {
         return Status::OK();
       }
       if (s.status().code() != StatusCode::kUnavailable) return s.status();
-      options_.log("worker " + options_.name + ": store unavailable, retrying: " +
-                   s.status().message());
+      options_.log("worker " + options_.name +
+                   ": store unavailable, retrying: " + s.status().message());
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, kStoreRetryMax);
     }
@@ -162,8 +156,8 @@ Status Worker::Run() {
   auto idle_since = Clock::now();
   auto log_metrics = [&](bool force) {
     auto now = Clock::now();
-    if (!force && (options_.metrics_interval.count() == 0 ||
-                   now - last_log < options_.metrics_interval)) {
+    if (!force &&
+        (options_.metrics_interval.count() == 0 || now - last_log < options_.metrics_interval)) {
       return;
     }
     int64_t p = stats_.processed.load();
@@ -171,18 +165,17 @@ Status Worker::Run() {
     std::string depth = "?";
     if (auto st = im.js->Stats(options_.names); st.ok()) depth = std::to_string(st->pending);
     char line[512];
-    std::snprintf(line, sizeof line,
-                  "worker %s: processed %lld (%.1f/s), in-flight %lld, duplicates %lld, "
-                  "matches %lld, retried %lld, dead %lld, store retries %lld, queue %s, "
-                  "banks %s",
-                  options_.name.c_str(), static_cast<long long>(p), rate,
-                  static_cast<long long>(stats_.in_flight.load()),
-                  static_cast<long long>(stats_.duplicates.load()),
-                  static_cast<long long>(stats_.matches.load()),
-                  static_cast<long long>(stats_.retried.load()),
-                  static_cast<long long>(stats_.dead.load()),
-                  static_cast<long long>(stats_.store_retries.load()), depth.c_str(),
-                  BankVersions().c_str());
+    std::snprintf(
+        line, sizeof line,
+        "worker %s: processed %lld (%.1f/s), in-flight %lld, duplicates %lld, "
+        "matches %lld, retried %lld, dead %lld, store retries %lld, queue %s, "
+        "banks %s",
+        options_.name.c_str(), static_cast<long long>(p), rate,
+        static_cast<long long>(stats_.in_flight.load()),
+        static_cast<long long>(stats_.duplicates.load()),
+        static_cast<long long>(stats_.matches.load()),
+        static_cast<long long>(stats_.retried.load()), static_cast<long long>(stats_.dead.load()),
+        static_cast<long long>(stats_.store_retries.load()), depth.c_str(), BankVersions().c_str());
     options_.log(line);
     last_log = now;
     last_processed = p;
@@ -249,7 +242,7 @@ Status Worker::Run() {
         failed(m, item.status());
         continue;
       }
-      auto r = Process(*item, im.matcher, options_);
+      auto r = ProcessWorkItem(*item, im.matcher, options_);
       if (!r.ok()) {
         failed(m, r.status().WithContext("work item '" + item->key + "'"));
         continue;
@@ -296,9 +289,9 @@ Status Worker::Run() {
     } else if (!stop_.load()) {
       // One by one, so a single bad result does not hold the others back.
       for (size_t i = 0; i < done.size(); ++i) {
-        auto rec = im.store ? im.store->RecordWork("worker:" + options_.name,
-                                                   std::span(&results[i], 1))
-                            : Result<std::vector<store::WorkRecord>>(Status::Unavailable("no store"));
+        auto rec = im.store
+                       ? im.store->RecordWork("worker:" + options_.name, std::span(&results[i], 1))
+                       : Result<std::vector<store::WorkRecord>>(Status::Unavailable("no store"));
         if (!rec.ok()) {
           failed(*done[i], rec.status());
           continue;

@@ -27,6 +27,8 @@
 #include <string>
 
 #include "core/status.h"
+#include "match/matcher.h"
+#include "store/store.h"
 #include "worker/jetstream.h"
 
 namespace vigil::worker {
@@ -73,6 +75,12 @@ struct WorkerStats {
   std::atomic<double> ready_seconds{0};  // start to ready (index loaded, consumer bound)
   std::atomic<int64_t> index_signals{0};
 };
+
+struct WorkItem;
+// Hashes a work item's media and matches every signal against `matcher`: what a worker does
+// per message before the store write (also the inline path the bench compares with).
+Result<store::WorkResult> ProcessWorkItem(const WorkItem& item, const match::Matcher& matcher,
+                                          const WorkerOptions& options);
 
 class Worker {
  public:

@@ -272,26 +272,26 @@ json::object ReferralToJsonObject(const Referral& r) {
                                    {"to", ReferralStateName(c.to)},
                                    {"note", c.note}});
   }
-  json::object o{{"id", r.id},
-                 {"platform", r.platform_id},
-                 {"route", LegalRouteName(r.route)},
-                 {"state", ReferralStateName(r.state)},
-                 {"operation", r.operation},
-                 {"lead_org", r.lead_org},
-                 {"organisations", Strings(r.organisations)},
-                 {"items", std::move(items)},
-                 {"out_of_tco_scope", r.out_of_tco_scope},
-                 {"hold_ids", std::move(hold_ids)},
-                 {"idempotency_key", r.idempotency_key},
-                 {"created_ms", r.created_ms},
-                 {"updated_ms", r.updated_ms},
-                 {"receipts", std::move(receipts)},
-                 {"history", std::move(history)},
-                 {"platform_reference", r.platform_reference},
-                 {"last_reason", r.last_reason},
-                 {"cannot_comply_reason",
-                  r.cannot_comply ? CannotComplyReasonName(*r.cannot_comply) : ""},
-                 {"removal_verified_ms", r.removal_verified_ms}};
+  json::object o{
+      {"id", r.id},
+      {"platform", r.platform_id},
+      {"route", LegalRouteName(r.route)},
+      {"state", ReferralStateName(r.state)},
+      {"operation", r.operation},
+      {"lead_org", r.lead_org},
+      {"organisations", Strings(r.organisations)},
+      {"items", std::move(items)},
+      {"out_of_tco_scope", r.out_of_tco_scope},
+      {"hold_ids", std::move(hold_ids)},
+      {"idempotency_key", r.idempotency_key},
+      {"created_ms", r.created_ms},
+      {"updated_ms", r.updated_ms},
+      {"receipts", std::move(receipts)},
+      {"history", std::move(history)},
+      {"platform_reference", r.platform_reference},
+      {"last_reason", r.last_reason},
+      {"cannot_comply_reason", r.cannot_comply ? CannotComplyReasonName(*r.cannot_comply) : ""},
+      {"removal_verified_ms", r.removal_verified_ms}};
   if (r.order) o["order"] = OrderJson(*r.order);
   return o;
 }
@@ -393,9 +393,12 @@ json::object HoldToJsonObject(const Hold& h) {
 }
 
 json::object HoldHitToJsonObject(const HoldHit& h) {
-  return {{"hold_id", h.hold_id},         {"referral_id", h.referral_id},
-          {"referring_org", h.referring_org}, {"platform", h.platform_id},
-          {"matched", h.matched},         {"at_ms", h.at_ms}};
+  return {{"hold_id", h.hold_id},
+          {"referral_id", h.referral_id},
+          {"referring_org", h.referring_org},
+          {"platform", h.platform_id},
+          {"matched", h.matched},
+          {"at_ms", h.at_ms}};
 }
 
 }  // namespace vigil::workflow

@@ -189,7 +189,7 @@ struct Referral {
   std::string platform_id;
   LegalRoute route = LegalRoute::kVoluntary;
   ReferralState state = ReferralState::kPending;
-  std::string lead_org;                    // the organisation that created it
+  std::string lead_org;   // the organisation that created it
   std::string operation;  // the operation ("action day") it counts towards; may be empty
   std::vector<std::string> organisations;  // everyone who referred something in it
   std::vector<ReferralItem> items;

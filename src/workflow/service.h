@@ -116,8 +116,8 @@ struct OrderTemplate {
 };
 
 struct ReferRequest {
-  std::string actor;  // "user:alice"
-  std::string org;    // the referring organisation
+  std::string actor;      // "user:alice"
+  std::string org;        // the referring organisation
   std::string operation;  // recorded on referrals this request creates (statistics)
   LegalRoute route = LegalRoute::kVoluntary;
   std::vector<ConfirmedItem> items;

@@ -18,7 +18,7 @@ export function useNow(periodMs = 1000): number {
 export function Clock(props: { referral: Referral; now: number; fetchedAt: number }) {
   const { referral: r } = props;
   if (r.route !== 'tco_removal_order') return <span class="muted">–</span>;
-  const c = orderClock(r.order, props.now, props.fetchedAt);
+  const c = orderClock(r.order?.clock ?? r.order, props.now, props.fetchedAt);
   return (
     <span class={`clock clock-${c.state}`} role="timer" aria-label={c.label} data-testid="clock">
       {c.text}
@@ -32,6 +32,14 @@ const ROUTES = [
   { value: 'dsa_art9_order', label: 'DSA Art. 9 order' },
 ];
 
+const GROUNDS = [
+  { value: 'art2_7_a', label: '(a) incites' },
+  { value: 'art2_7_b', label: '(b) solicits' },
+  { value: 'art2_7_c', label: '(c) solicits participation' },
+  { value: 'art2_7_d', label: '(d) instructs' },
+  { value: 'art2_7_e', label: '(e) threatens' },
+];
+
 function CreateReferral(props: { onCreated: () => void }) {
   const { api } = useSession();
   const confirmed = useLoad(() => api.reviewQueue('confirmed', 500), []);
@@ -41,6 +49,9 @@ function CreateReferral(props: { onCreated: () => void }) {
   const [authority, setAuthority] = useState('');
   const [memberState, setMemberState] = useState('');
   const [reference, setReference] = useState('');
+  const [grounds, setGrounds] = useState<Set<string>>(new Set(['art2_7_a']));
+  const [reasons, setReasons] = useState('');
+  const [emergency, setEmergency] = useState(false);
   const [message, setMessage] = useState('');
   const toggle = (id: number) => {
     const s = new Set(selected);
@@ -61,7 +72,7 @@ function CreateReferral(props: { onCreated: () => void }) {
         items: [...selected].map((item_id) => ({ item_id })),
         order:
           route === 'tco_removal_order'
-            ? { issuing_authority: authority, issuing_member_state: memberState, reference, grounds: ['art2_7_a'] }
+            ? { issuing_authority: authority, issuing_member_state: memberState, reference, grounds: [...grounds], reasons, emergency }
             : undefined,
       });
       setMessage(
@@ -123,6 +134,36 @@ function CreateReferral(props: { onCreated: () => void }) {
             Reference
             <input type="text" required value={reference} onInput={(e) => setReference((e.target as HTMLInputElement).value)} />
           </label>
+          <fieldset>
+            <legend>Grounds (Regulation (EU) 2021/784 Art. 2(7))</legend>
+            <ul class="checks inline">
+              {GROUNDS.map((g) => (
+                <li key={g.value}>
+                  <label>
+                    <input
+                      type="checkbox"
+                      checked={grounds.has(g.value)}
+                      onChange={() => {
+                        const n = new Set(grounds);
+                        if (n.has(g.value)) n.delete(g.value);
+                        else n.add(g.value);
+                        setGrounds(n);
+                      }}
+                    />{' '}
+                    {g.label}
+                  </label>
+                </li>
+              ))}
+            </ul>
+          </fieldset>
+          <label class="inline-check">
+            <input type="checkbox" checked={emergency} onChange={() => setEmergency(!emergency)} /> Emergency (TCO Art. 3(2): no
+            12-hour prior notice needed)
+          </label>
+          <label class="block">
+            Reasons
+            <textarea rows={2} required value={reasons} onInput={(e) => setReasons((e.target as HTMLTextAreaElement).value)} />
+          </label>
         </div>
       )}
       <button type="submit" class="primary">
@@ -132,6 +173,58 @@ function CreateReferral(props: { onCreated: () => void }) {
         {message}
       </p>
     </form>
+  );
+}
+
+// Art. 3(2) prior notices and the transparency report (CSV download with the token).
+function Tools() {
+  const { api } = useSession();
+  const [platform, setPlatform] = useState('');
+  const [message, setMessage] = useState('');
+  return (
+    <details class="card">
+      <summary>Prior notices and transparency report</summary>
+      <form
+        class="form-row"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          try {
+            await api.request('POST', '/platform-notices', { json: { platform } });
+            setMessage(`Recorded the Art. 3(2) notice to ${platform}; its first removal order may follow in 12 hours.`);
+          } catch (err) {
+            setMessage(errorText(err));
+          }
+        }}
+      >
+        <label>
+          Platform id
+          <input type="text" required value={platform} onInput={(e) => setPlatform((e.target as HTMLInputElement).value)} />
+        </label>
+        <button type="submit">Record prior notice</button>
+        <button
+          type="button"
+          onClick={async () => {
+            try {
+              const csv = await api.request<string>('GET', '/reports/transparency', { query: { format: 'csv' } });
+              const url = URL.createObjectURL(new Blob([typeof csv === 'string' ? csv : JSON.stringify(csv)], { type: 'text/csv' }));
+              const a = document.createElement('a');
+              a.href = url;
+              a.download = 'vigil-transparency-report.csv';
+              a.click();
+              setTimeout(() => URL.revokeObjectURL(url), 1000);
+              setMessage('Transparency report downloaded.');
+            } catch (err) {
+              setMessage(errorText(err));
+            }
+          }}
+        >
+          Download transparency report (CSV)
+        </button>
+      </form>
+      <p role="status" aria-live="polite">
+        {message}
+      </p>
+    </details>
   );
 }
 
@@ -158,8 +251,12 @@ export function ReferralsPage() {
         const out = await api.sendReferral(id);
         setMessage(`Referral #${id}: ${out.referral.state.replace(/_/g, ' ')}.`);
       } else {
-        await api.request('POST', '/referrals/send', { json: {} });
-        setMessage('Sent all pending referrals.');
+        const d = await api.request<{ delivered?: number; failed?: number; waiting_pull?: number; waiting_manual?: number }>(
+          'POST', '/referrals/send', { json: {} },
+        );
+        setMessage(
+          `Sent: ${d.delivered ?? 0} delivered, ${d.failed ?? 0} failed, ${d.waiting_pull ?? 0} waiting for the platform to fetch, ${d.waiting_manual ?? 0} for manual delivery.`,
+        );
       }
       load.reload();
     } catch (err) {
@@ -183,6 +280,7 @@ export function ReferralsPage() {
         {message}
       </p>
       {writer && can('review') && <CreateReferral onCreated={load.reload} />}
+      {writer && <Tools />}
       {load.error !== undefined && <ErrorBox error={load.error} what="Referrals" />}
       {!load.data && load.error === undefined && <Loading />}
       {load.data && !load.data.length && <p class="muted">No referrals yet.</p>}
@@ -249,6 +347,7 @@ export function ReferralPage(props: { id: number }) {
   }, [props.id]);
   const now = useNow();
   const [message, setMessage] = useState('');
+  const [clarification, setClarification] = useState('');
   const r = load.data;
   return (
     <section>
@@ -290,6 +389,28 @@ export function ReferralPage(props: { id: number }) {
             >
               Withdraw
             </button>
+          )}
+          {can('referral.write') && r.state === 'clarification_requested' && (
+            <form
+              class="card"
+              onSubmit={async (e) => {
+                e.preventDefault();
+                try {
+                  await api.request('POST', `/referrals/${r.id}/clarification`, { json: { note: clarification } });
+                  setMessage('Clarification sent; a removal order\'s clock runs again.');
+                  setClarification('');
+                  load.reload();
+                } catch (err) {
+                  setMessage(errorText(err));
+                }
+              }}
+            >
+              <label class="block">
+                Answer the platform's clarification request
+                <textarea rows={2} required value={clarification} onInput={(e) => setClarification((e.target as HTMLTextAreaElement).value)} />
+              </label>
+              <button type="submit">Send clarification</button>
+            </form>
           )}
           <p role="status">{message}</p>
           <h2>Items</h2>
