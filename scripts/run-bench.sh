@@ -50,6 +50,9 @@ fi
 echo "== store (bench/store_bench): bulk import of PDQ hashes with labels, SQLite and PostgreSQL"
 "$build/bench/store_bench" --n 1000000 --backend both
 
+echo "== scale-out (bench/worker_bench): inline vs 1 and 2 workers over JetStream, publish rate, worker ready time"
+"$build/bench/worker_bench" --items 600 --signals 1000000 --side 128
+
 echo "== REST API (bench/server_bench): wrk over loopback against vigil serve on a 100k-hash bank"
 if command -v wrk >/dev/null; then
   "$build/bench/server_bench" --signals 100000 --seconds 5 --connections 16

@@ -111,9 +111,22 @@ JetStream::~JetStream() {
 Result<std::unique_ptr<JetStream>> JetStream::Connect(const std::string& urls,
                                                       const std::string& client_name) {
   std::unique_ptr<JetStream> j(new JetStream());
+  // SetURL takes one URL; a cluster's nodes go through SetServers.
+  std::vector<std::string> list;
+  for (size_t b = 0; b <= urls.size();) {
+    size_t e = urls.find(',', b);
+    if (e == std::string::npos) e = urls.size();
+    if (e > b) list.push_back(urls.substr(b, e - b));
+    b = e + 1;
+  }
+  std::vector<const char*> servers;
+  for (const auto& u : list) servers.push_back(u.c_str());
+  if (servers.empty()) return Status::InvalidArgument("no NATS URL given");
   natsOptions* opts = nullptr;
   natsStatus s = natsOptions_Create(&opts);
-  if (s == NATS_OK) s = natsOptions_SetURL(opts, urls.c_str());
+  if (s == NATS_OK) {
+    s = natsOptions_SetServers(opts, servers.data(), static_cast<int>(servers.size()));
+  }
   if (s == NATS_OK) s = natsOptions_SetName(opts, client_name.c_str());
   // Reconnect forever: a node restart or a failover must never need an operator.
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);

@@ -118,13 +118,15 @@ Result<std::unique_ptr<NatsCluster>> NatsCluster::Start(int nodes) {
     f << "server_name: " << n.name << "\n"
       << "listen: 127.0.0.1:" << n.port << "\n"
       << "jetstream { store_dir: \"" << c->dir_ << "/" << n.name
-      << "\", max_memory_store: 64MB, max_file_store: 1GB }\n"
-      << "cluster {\n  name: vigiltest\n  listen: 127.0.0.1:" << route_ports[i]
-      << "\n  routes: [\n";
-    for (int j = 0; j < nodes; ++j) {
-      if (j != i) f << "    nats-route://127.0.0.1:" << route_ports[j] << "\n";
+      << "\", max_memory_store: 64MB, max_file_store: 1GB }\n";
+    if (nodes > 1) {  // a one-node "cluster" is a plain server: JetStream refuses no routes
+      f << "cluster {\n  name: vigiltest\n  listen: 127.0.0.1:" << route_ports[i]
+        << "\n  routes: [\n";
+      for (int j = 0; j < nodes; ++j) {
+        if (j != i) f << "    nats-route://127.0.0.1:" << route_ports[j] << "\n";
+      }
+      f << "  ]\n}\n";
     }
-    f << "  ]\n}\n";
   }
   for (Node& n : c->nodes_) VIGIL_RETURN_IF_ERROR(c->Launch(n));
   return c;
@@ -185,7 +187,7 @@ std::string AsPg(const std::string& cmd) {
 std::string PgStartCommand(const std::string& dir) {
   return AsPg(PostgresBinDir() + "/pg_ctl -D " + dir + "/data -l " + dir +
               "/server.log -w -t 60 -o \"-k " + dir +
-              " -c listen_addresses= -c fsync=off -c synchronous_commit=off -c "
+              " -c listen_addresses= -c fsync=off -c synchronous_commit=on -c "
               "full_page_writes=off -c max_connections=50\" start >/dev/null 2>&1");
 }
 }  // namespace
@@ -214,6 +216,11 @@ Result<std::string> PgServer::CreateDatabase(const std::string& name) {
   VIGIL_ASSIGN_OR_RETURN(
       auto conn, store::sql::OpenPostgres("host=" + dir_ + " user=postgres dbname=postgres", 10));
   VIGIL_RETURN_IF_ERROR(conn->ExecScript("CREATE DATABASE " + name));
+  // The script's server runs with synchronous_commit=off, which acknowledges a COMMIT before
+  // its WAL is written: a crash then loses work the workers have already acked. These tests
+  // crash the server, so their databases get what production has (on).
+  VIGIL_RETURN_IF_ERROR(
+      conn->ExecScript("ALTER DATABASE " + name + " SET synchronous_commit = on"));
   return "host=" + dir_ + " user=postgres dbname=" + name;
 }
 
@@ -235,6 +242,13 @@ Status PgServer::Resume() {
 }
 
 // --- processes -------------------------------------------------------------------------------
+pid_t SpawnProcess(const std::string& program, const std::vector<std::string>& args,
+                   const std::string& log) {
+  std::vector<std::string> argv{program};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return Spawn(argv, log);
+}
+
 pid_t SpawnVigil(const std::vector<std::string>& args, const std::string& log) {
   std::vector<std::string> argv{std::string(VIGIL_BINARY_DIR) + "/vigil"};
   argv.insert(argv.end(), args.begin(), args.end());

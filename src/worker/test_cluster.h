@@ -57,6 +57,9 @@ class PgServer {
   bool running_ = false;
 };
 
+// Runs `program` with `args`, stdout and stderr to `log`. Returns the pid.
+pid_t SpawnProcess(const std::string& program, const std::vector<std::string>& args,
+                   const std::string& log);
 // Runs VIGIL_BINARY_DIR/vigil with `args`, stdout and stderr to `log`. Returns the pid.
 pid_t SpawnVigil(const std::vector<std::string>& args, const std::string& log);
 // Runs it to completion; returns the exit status (-1 if it could not run).

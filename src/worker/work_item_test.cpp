@@ -53,7 +53,9 @@ TEST(WorkItem, RejectsMalformed) {
         "{\"key\":\"k\",\"media\":[{\"data\":\"A\"}]}", "{\"key\":\"k\",\"media\":[1]}"}) {
     auto r = ParseWorkItem(bad);
     EXPECT_FALSE(r.ok()) << bad;
-    if (!r.ok()) EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
+    }
   }
   EXPECT_FALSE(ParseWorkItem(std::string(kMaxWorkMessageBytes + 1, ' ')).ok());
 }

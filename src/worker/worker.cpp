@@ -131,7 +131,9 @@ Status Worker::Run() {
   // is then in the stream and applied after (a notice for a version already loaded is
   // skipped), so none is missed.
   VIGIL_ASSIGN_OR_RETURN(im.banks, im.js->FollowBanks(options_.names));
+  const auto load_start = Clock::now();
   VIGIL_RETURN_IF_ERROR(im.matcher.Load(*im.store));
+  stats_.index_load_seconds.store(Seconds(Clock::now() - load_start));
   auto apply_bank_notices = [&]() -> Status {
     VIGIL_ASSIGN_OR_RETURN(auto notices, im.banks->Drain(1024));
     for (Message& m : notices) {
@@ -148,7 +150,8 @@ Status Worker::Run() {
   stats_.index_signals.store(static_cast<int64_t>(im.matcher.live_signals()));
   stats_.ready_seconds.store(Seconds(Clock::now() - start));
   options_.log("worker " + options_.name + ": ready in " +
-               std::to_string(stats_.ready_seconds.load()) + " s; index " +
+               std::to_string(stats_.ready_seconds.load()) + " s (index load " +
+               std::to_string(stats_.index_load_seconds.load()) + " s); index " +
                std::to_string(im.matcher.live_signals()) + " signals, banks " + BankVersions());
 
   auto last_log = Clock::now();

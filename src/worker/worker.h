@@ -72,7 +72,8 @@ struct WorkerStats {
   std::atomic<int64_t> in_flight{0};
   std::atomic<int64_t> store_retries{0};
   std::atomic<int64_t> bank_notices{0};
-  std::atomic<double> ready_seconds{0};  // start to ready (index loaded, consumer bound)
+  std::atomic<double> ready_seconds{0};       // start to ready (index loaded, consumer bound)
+  std::atomic<double> index_load_seconds{0};  // of which loading the index snapshot
   std::atomic<int64_t> index_signals{0};
 };
 

@@ -1,0 +1,20 @@
+// Fuzzes the referral record decoder (workflow/codec.h, what the SQL repository reads
+// back): any document either fails to decode, or decodes to a record whose encoding
+// decodes to the same encoding (a fixed point after one round).
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "workflow/codec.h"
+
+using namespace vigil::workflow;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view s(reinterpret_cast<const char*>(data), size);
+  auto r = ReferralFromJson(s);
+  if (!r.ok()) return 0;
+  const std::string once = ReferralToJson(*r);
+  auto back = ReferralFromJson(once);
+  if (!back.ok() || ReferralToJson(*back) != once) __builtin_trap();
+  return 0;
+}
