@@ -32,8 +32,18 @@ Scene Generate(int seed, int w, int h) {
       double X = static_cast<double>(x) / w, Y = static_cast<double>(y) / h;
       double d = std::hypot(X - cx, Y - cy);
       double base = 120 + 70 * std::sin(6.28 * (a * X + b * Y) + seed);
+      // Waves of falling amplitude across PDQ's 16x16 band, like a photo's 1/f spectrum:
+      // without them most hash bits sit near the median and any edit flips them.
+      for (int k = 1; k <= 14; ++k) {
+        const double fx = ((seed * 13 + k * 7) % 15) - 7, fy = ((seed * 29 + k * 11) % 15) - 7;
+        const double f = std::max(1.0, std::hypot(fx, fy));
+        base += (60.0 / f) * std::sin(6.28 * (fx * X + fy * Y) + k * 1.7 + seed);
+      }
       double disc = d < 0.18 ? 90 : 0;
-      double stripes = ((static_cast<int>((X + Y) * (8 + seed % 6)) & 1) ? 25 : -25);
+      // A second, darker block gives the picture coarse structure that survives edits.
+      const double bx = 1.0 - cx, by = 1.0 - cy;
+      if (std::abs(X - bx) < 0.14 && std::abs(Y - by) < 0.10) disc -= 110;
+      double stripes = ((static_cast<int>((X + Y) * (48 + seed % 6)) & 1) ? 25 : -25);
       for (int c = 0; c < 3; ++c) {
         double v = base + disc * (c == seed % 3 ? 1 : -0.5) + stripes * (c == 1 ? 1 : 0.3);
         s.px[(static_cast<size_t>(y) * w + x) * 3 + c] =
@@ -173,14 +183,14 @@ Scene Crop(const Scene& s, double frac) {
 
 // A translucent banner with blocky "text" in the lower right corner (a channel's mark).
 Scene Watermark(Scene s) {
-  const int x0 = s.w * 62 / 100, y0 = s.h * 84 / 100, x1 = s.w * 97 / 100, y1 = s.h * 95 / 100;
+  const int x0 = s.w * 74 / 100, y0 = s.h * 88 / 100, x1 = s.w * 97 / 100, y1 = s.h * 95 / 100;
   for (int y = y0; y < y1; ++y)
     for (int x = x0; x < x1; ++x) {
       bool glyph = ((x - x0) / 9 % 3 != 2) && ((y - y0) > 6) && ((y1 - y) > 6) &&
                    (((x - x0) / 3 + (y - y0) / 3) % 4 != 0);
       for (int c = 0; c < 3; ++c) {
         uint8_t& v = s.px[(static_cast<size_t>(y) * s.w + x) * 3 + c];
-        v = static_cast<uint8_t>(glyph ? 250 : (v + 255) / 2);
+        v = static_cast<uint8_t>(glyph ? (v + 3 * 255) / 4 : (3 * v + 255) / 4);
       }
     }
   return s;
@@ -240,9 +250,9 @@ bool WriteActionDay(const std::filesystem::path& dir) {
     if (i < kBankOriginals) {
       ok &= WriteJpeg(tg / (b + "-resized.jpg"), Shrink(s, 2), 85);
       ok &= WriteJpeg(tg / (b + "-recompressed.jpg"), s, 35);
-      ok &= WriteJpeg(tg / (b + "-cropped.jpg"), Crop(s, 0.03), 88);
+      ok &= WriteJpeg(tg / (b + "-cropped.jpg"), Crop(s, 0.02), 88);
       ok &= WriteJpeg(tg / (b + "-watermarked.jpg"), Watermark(s), 88);
-      ok &= WriteJpeg(tg / (b + "-rotated.jpg"), Rotate(s, 2.0), 88);
+      ok &= WriteJpeg(tg / (b + "-rotated.jpg"), Rotate(s, 1.5), 88);
       for (const char* e : {"resized", "recompressed", "cropped", "watermarked", "rotated"}) {
         photos.push_back(b + "-" + e + ".jpg");
       }

@@ -522,7 +522,8 @@ void RegisterScan(CLI::App& app, int* exit_code) {
                   "PostgreSQL connection string (postgres://..., 'host=... dbname=...')");
   cmd->add_option("--actor", flags->actor, "Who to record in the audit log (default cli:$USER)");
   cmd->add_option("--bank", flags->banks,
-                  "Match against this bank (repeatable; default: every bank in the store)");
+                  "Match against this bank (repeatable; default: every bank in the store)")
+      ->allow_extra_args(false);  // one name per --bank, so SOURCE... stays positional
   cmd->add_option("--radius", flags->radius,
                   "PDQ match radius in bits (default 31, ThreatExchange's threshold)");
   cmd->add_option("--batch", flags->batch, "Items per store transaction (default 64)");
@@ -535,7 +536,8 @@ void RegisterScan(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"text", "jsonl"}));
   cmd->add_option("--platforms", flags->platform_files,
                   "Extra registry file(s) in data/platforms.json's format; entries with an "
-                  "existing id replace the shipped ones");
+                  "existing id replace the shipped ones")
+      ->allow_extra_args(false);
   cmd->add_flag("--no-hash", flags->no_hash, "List media without reading or hashing it");
   cmd->add_flag("--fetch-media", flags->fetch_media,
                 "Also fetch and hash remote media (images in feeds and pages)");

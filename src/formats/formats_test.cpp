@@ -100,13 +100,14 @@ store::Signal MakeSignal(SignalType t, std::string value, bool removed = false) 
 }
 
 std::vector<store::Signal> Sample() {
-  return {MakeSignal(SignalType::kPdq, kPdqA),
-          MakeSignal(SignalType::kPdq, kPdqB, true),
+  return {MakeSignal(SignalType::kPdq, kPdqA), MakeSignal(SignalType::kPdq, kPdqB, true),
           MakeSignal(SignalType::kMd5, std::string(32, 'e')),
           MakeSignal(SignalType::kSha256, std::string(64, '1')),
           MakeSignal(SignalType::kUrl, "https://example.org/it's \\ here"),
           MakeSignal(SignalType::kText, "synthetic phrase, with comma"),
-          MakeSignal(SignalType::kVpdq, "vpdq-serialisation-0001")};
+          // A vPDQ value in the canonical form (two frames; store::CanonicalSignalValue).
+          MakeSignal(SignalType::kVpdq, "0,100," + std::string(64, 'a') + ",0.000;30,90," +
+                                            std::string(64, 'b') + ",1.000")};
 }
 
 std::string Export(Format f, const std::vector<store::Signal>& signals,
