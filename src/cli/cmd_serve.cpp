@@ -2,21 +2,26 @@
 // from the command line (the bootstrap path for a new organisation or a lost admin token).
 #include <pthread.h>
 
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "delivery/smtp.h"
 #include "server/auth.h"
 #include "server/console_files.h"
 #include "server/http_server.h"
 #include "server/service.h"
+#include "store/evidence.h"
 #include "store/store.h"
 
 namespace vigil::cli {
 namespace {
 
 constexpr const char* kCliActor = "cli:serve";
+// A century: longer is surely a typo (and would overflow the millisecond arithmetic).
+constexpr int64_t kMaxEvidenceRetentionDays = 36'500;
 
 // Finds or creates organisation `org`, user `user` in it with `role`, and a new token for
 // that user. Returns the secret (shown once: only its SHA-256 is stored).
@@ -62,7 +67,26 @@ struct ServeFlags {
   double request_timeout_s = 30;
   double idle_timeout_s = 60;
   size_t max_connections = server::kDefaultMaxConnections;
+  // Referrals (docs/referrals.md): where notices go and where evidence is kept.
+  std::string delivery_directory, smtp_relay, platforms_file, evidence_dir;
+  int64_t evidence_retention_days = store::kDefaultEvidenceRetentionMs / (24 * 60 * 60 * 1000);
 };
+
+// "host:port" or "host" (port 25) for the SMTP relay.
+Status ParseSmtpRelay(const std::string& v, delivery::SmtpOptions* out) {
+  const size_t colon = v.rfind(':');
+  out->host = colon == std::string::npos ? v : v.substr(0, colon);
+  if (out->host.empty()) return Status::InvalidArgument("--smtp-relay: empty host in '" + v + "'");
+  if (colon == std::string::npos) return Status::OK();
+  const std::string port = v.substr(colon + 1);
+  unsigned p = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (ec != std::errc() || end != port.data() + port.size() || p == 0 || p > 65535) {
+    return Status::InvalidArgument("--smtp-relay: bad port in '" + v + "'");
+  }
+  out->port = static_cast<uint16_t>(p);
+  return Status::OK();
+}
 
 Status RunServe(const ServeFlags& f) {
   server::HttpServerOptions http;
@@ -77,6 +101,21 @@ Status RunServe(const ServeFlags& f) {
   http.idle_timeout = std::chrono::milliseconds(static_cast<int64_t>(f.idle_timeout_s * 1000));
   http.max_connections = f.max_connections;
 
+  // Flags are checked before the store is opened (or created).
+  server::ServiceOptions so;
+  so.referrals.directory_file = f.delivery_directory;
+  if (!f.smtp_relay.empty()) {
+    delivery::SmtpOptions smtp;
+    VIGIL_RETURN_IF_ERROR(ParseSmtpRelay(f.smtp_relay, &smtp));
+    so.referrals.smtp = smtp;
+  }
+  if (!f.platforms_file.empty()) so.referrals.registry_file = f.platforms_file;
+  if (f.evidence_retention_days < 1 || f.evidence_retention_days > kMaxEvidenceRetentionDays) {
+    return Status::InvalidArgument("--evidence-retention-days must be 1 to " +
+                                   std::to_string(kMaxEvidenceRetentionDays));
+  }
+  so.referrals.evidence.dir = f.evidence_dir;
+  so.referrals.evidence.retention_ms = f.evidence_retention_days * 24 * 60 * 60 * 1000;
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> st, store::OpenStore(f.db));
   // An empty store gets its first organisation and admin, whose token is printed once.
   VIGIL_ASSIGN_OR_RETURN(auto orgs, st->ListOrganisations());
@@ -88,7 +127,6 @@ Status RunServe(const ServeFlags& f) {
               << secret << "\n"
               << std::flush;
   }
-  server::ServiceOptions so;
   so.rate_limit_per_second = f.rate_limit;
   so.rate_limit_burst = f.rate_burst;
   so.static_dir = f.static_dir == "none" ? ""
@@ -156,6 +194,18 @@ void RegisterServe(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--idle-timeout", f->idle_timeout_s,
                   "Seconds an idle keep-alive connection stays open")
+      ->capture_default_str();
+  cmd->add_option("--delivery-directory", f->delivery_directory,
+                  "Delivery directory file: each platform's webhook, e-mail or pull route "
+                  "(docs/referrals.md); without it every platform is pull or manual");
+  cmd->add_option("--smtp-relay", f->smtp_relay,
+                  "SMTP relay for e-mail referrals, host[:port] (default port 25)");
+  cmd->add_option("--platforms", f->platforms_file,
+                  "Platform registry file (default: the shipped data/platforms.json)");
+  cmd->add_option("--evidence-dir", f->evidence_dir,
+                  "Folder for preserved evidence at referral time (empty: none preserved)");
+  cmd->add_option("--evidence-retention-days", f->evidence_retention_days,
+                  "How long preserved evidence is kept")
       ->capture_default_str();
   cmd->add_option("--max-connections", f->max_connections, "Open connections at most")
       ->capture_default_str();
