@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "server/json_args.h"
 #include "workflow/adapters.h"
 #include "workflow/codec.h"
 #include "workflow/feedback.h"
@@ -44,16 +45,6 @@ Result<std::string> Str(const json::object& o, std::string_view key, std::string
     return Status::InvalidArgument("'" + std::string(key) + "' is too long");
   }
   return std::string(v->as_string());
-}
-
-Result<int64_t> Int(const json::object& o, std::string_view key, int64_t fallback) {
-  auto* v = o.if_contains(key);
-  if (!v || v->is_null()) return fallback;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64() && v->as_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
-    return static_cast<int64_t>(v->as_uint64());
-  }
-  return Status::InvalidArgument("'" + std::string(key) + "' must be an integer");
 }
 
 Result<bool> Bool(const json::object& o, std::string_view key, bool fallback) {
@@ -161,7 +152,7 @@ class ReferralApi::Impl {
   // --- create ----------------------------------------------------------------------------
   Result<wf::ConfirmedItem> ItemFrom(const json::object& o, const Principal& p) {
     wf::ConfirmedItem item;
-    VIGIL_ASSIGN_OR_RETURN(int64_t item_id, Int(o, "item_id", 0));
+    VIGIL_ASSIGN_OR_RETURN(int64_t item_id, OptInt(o, "item_id", 0));
     if (item_id > 0) {
       VIGIL_ASSIGN_OR_RETURN(item, confirmed_item(item_id, p.user.org_id));
     }
@@ -180,13 +171,13 @@ class ReferralApi::Impl {
     }
     item.platform_id = platform;
     VIGIL_ASSIGN_OR_RETURN(item.account, Str(o, "account", item.account));
-    VIGIL_ASSIGN_OR_RETURN(item.captured_ms, Int(o, "captured_ms", item.captured_ms));
+    VIGIL_ASSIGN_OR_RETURN(item.captured_ms, OptInt(o, "captured_ms", item.captured_ms));
     VIGIL_ASSIGN_OR_RETURN(item.sha256, Str(o, "sha256", item.sha256));
     VIGIL_ASSIGN_OR_RETURN(item.pdq, Str(o, "pdq", item.pdq));
     if (o.contains("labels")) {
       VIGIL_ASSIGN_OR_RETURN(item.labels, Strs(o, "labels"));
     }
-    VIGIL_ASSIGN_OR_RETURN(int64_t tier, Int(o, "tier", item.tier));
+    VIGIL_ASSIGN_OR_RETURN(int64_t tier, OptInt(o, "tier", item.tier));
     if (tier < 0 || tier > 4) return Status::InvalidArgument("'tier' must be in [0, 4]");
     item.tier = static_cast<int>(tier);
     VIGIL_ASSIGN_OR_RETURN(item.reason, Str(o, "reason", item.reason));
@@ -345,7 +336,7 @@ class ReferralApi::Impl {
   Result<Response> SendAll(const RouteContext& c) {
     VIGIL_ASSIGN_OR_RETURN(json::object body, ParseBody(c.request.body, false));
     VIGIL_ASSIGN_OR_RETURN(std::string platform, Str(body, "platform"));
-    VIGIL_ASSIGN_OR_RETURN(int64_t limit, Int(body, "limit", 1000));
+    VIGIL_ASSIGN_OR_RETURN(int64_t limit, OptInt(body, "limit", 1000));
     if (limit < 1 || limit > 10'000)
       return Status::InvalidArgument("'limit' must be in [1, 10000]");
     const std::string org = Org(*c.principal);
@@ -436,7 +427,7 @@ class ReferralApi::Impl {
     }
     VIGIL_ASSIGN_OR_RETURN(h.platform_id, Str(body, "platform"));
     VIGIL_ASSIGN_OR_RETURN(h.note, Str(body, "note"));
-    VIGIL_ASSIGN_OR_RETURN(h.expires_ms, Int(body, "expires_ms", 0));
+    VIGIL_ASSIGN_OR_RETURN(h.expires_ms, OptInt(body, "expires_ms", 0));
     VIGIL_ASSIGN_OR_RETURN(wf::Hold placed, service->PlaceHold(c.principal->actor(), h));
     return JsonResponse(HoldJson(placed), 201);
   }
@@ -557,7 +548,7 @@ void ReferralApi::AddRoutes(Router& router) {
                      VIGIL_ASSIGN_OR_RETURN(json::object body, ParseBody(c.request.body, true));
                      VIGIL_ASSIGN_OR_RETURN(std::string platform, Str(body, "platform"));
                      if (platform.empty()) return Status::InvalidArgument("'platform' is required");
-                     VIGIL_ASSIGN_OR_RETURN(int64_t at, Int(body, "at_ms", 0));
+                     VIGIL_ASSIGN_OR_RETURN(int64_t at, OptInt(body, "at_ms", 0));
                      VIGIL_RETURN_IF_ERROR(
                          m->service->RecordPriorNotice(c.principal->actor(), platform, at));
                      return Response::Json(R"({"status":"recorded"})");

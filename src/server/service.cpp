@@ -14,6 +14,7 @@
 #include "pipeline/media_hasher.h"
 #include "server/api_error.h"
 #include "server/console_files.h"
+#include "server/json_args.h"
 #include "server/multipart.h"
 #include "server/platforms_api.h"
 #include "store/crypto.h"
@@ -58,16 +59,6 @@ Result<std::string> RequireString(const json::object& o, std::string_view key) {
     return Status::InvalidArgument("'" + std::string(key) + "' is required (a non-empty string)");
   }
   return std::string(v->as_string());
-}
-
-Result<int64_t> OptInt(const json::object& o, std::string_view key, int64_t fallback) {
-  auto* v = o.if_contains(key);
-  if (!v || v->is_null()) return fallback;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64() && v->as_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
-    return static_cast<int64_t>(v->as_uint64());
-  }
-  return Status::InvalidArgument("'" + std::string(key) + "' must be an integer");
 }
 
 Result<const json::array*> OptArray(const json::object& o, std::string_view key) {

@@ -884,13 +884,7 @@ class SqlStore final : public Store {
     VIGIL_RETURN_IF_ERROR(txn.Begin());
     Item item = spec;
     if (item.collected_ms == 0) item.collected_ms = Now();
-    VIGIL_ASSIGN_OR_RETURN(
-        item.id,
-        InsertId("INSERT INTO items (source, platform_id, url, account, posted_ms, language, "
-                 "collected_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                 {S(item.source), I(item.platform_id), S(item.url), S(item.account),
-                  I(item.posted_ms), S(item.language), I(item.collected_ms)}));
-    VIGIL_RETURN_IF_ERROR(InsertMediaLocked(item));
+    VIGIL_RETURN_IF_ERROR(InsertItemLocked(item));
     VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "item.add", Target("item", item.id), "",
                                             item.url,
                                             "{\"media\":" + std::to_string(item.media.size()) +
@@ -1156,6 +1150,18 @@ class SqlStore final : public Store {
       if (!more) return out;
       out.emplace_back(rows->Text(0), rows->Int(1));
     }
+  }
+
+  // Inserts an item without a source key (AddItem, RecordWork) with its media; sets the
+  // ids. The caller holds a transaction.
+  Status InsertItemLocked(Item& item) {
+    VIGIL_ASSIGN_OR_RETURN(
+        item.id,
+        InsertId("INSERT INTO items (source, platform_id, url, account, posted_ms, language, "
+                 "collected_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 {S(item.source), I(item.platform_id), S(item.url), S(item.account),
+                  I(item.posted_ms), S(item.language), I(item.collected_ms)}));
+    return InsertMediaLocked(item);
   }
 
   // Inserts the item's media and their (canonicalised) signals; the caller holds a
@@ -1452,25 +1458,7 @@ class SqlStore final : public Store {
     }
     Item item = r.item;
     if (item.collected_ms == 0) item.collected_ms = now;
-    VIGIL_ASSIGN_OR_RETURN(
-        item.id,
-        InsertId("INSERT INTO items (source, platform_id, url, account, posted_ms, language, "
-                 "collected_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                 {S(item.source), I(item.platform_id), S(item.url), S(item.account),
-                  I(item.posted_ms), S(item.language), I(item.collected_ms)}));
-    for (Media& m : item.media) {
-      VIGIL_ASSIGN_OR_RETURN(m.id, InsertId("INSERT INTO media (item_id, kind, uri, sha256) "
-                                            "VALUES (?, ?, ?, ?) RETURNING id",
-                                            {I(item.id), S(m.kind), S(m.uri), S(m.sha256)}));
-      for (MediaSignal& sig : m.signals) {
-        VIGIL_ASSIGN_OR_RETURN(sig.value, CanonicalSignalValue(sig.type, sig.value));
-        VIGIL_RETURN_IF_ERROR(
-            Exec("INSERT INTO media_signals (media_id, type, value, quality) VALUES (?, ?, ?, ?) "
-                 "ON CONFLICT (media_id, type, value) DO NOTHING",
-                 {I(m.id), S(SignalTypeName(sig.type)), S(sig.value), I(sig.quality)})
-                .status());
-      }
-    }
+    VIGIL_RETURN_IF_ERROR(InsertItemLocked(item));
     VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "item.add", Target("item", item.id), "",
                                             item.url,
                                             "{\"media\":" + std::to_string(item.media.size()) +
