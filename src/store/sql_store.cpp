@@ -178,6 +178,11 @@ CREATE TABLE work_ledger (
   matches INTEGER NOT NULL DEFAULT 0, worker TEXT NOT NULL DEFAULT '', done_ms BIGINT NOT NULL);
 ALTER TABLE matches ADD COLUMN bank_version BIGINT NOT NULL DEFAULT 0;
 )sql"},
+    // Reserved: 5 = operations (issue 7), 6 = reversals (issue 7), 7 = scale-out metrics
+    // (issue 10). Each owner replaces only its own placeholder.
+    {5, "SELECT 1"},
+    {6, "SELECT 1"},
+    {7, "SELECT 1"},
 };
 
 std::string ForDialect(std::string sql, Dialect d) {

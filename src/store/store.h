@@ -42,7 +42,7 @@
 namespace vigil::store {
 
 // The schema version this binary writes and reads.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 7;
 // Signals accepted by one AddSignals/RemoveSignals call (an import larger than this is
 // refused; split it).
 inline constexpr size_t kMaxSignalsPerChange = 20'000'000;
