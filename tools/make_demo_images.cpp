@@ -1,4 +1,6 @@
-// make_demo_images OUTDIR: writes a small, benign, synthetic demo corpus for `make run`:
+// make_demo_images [--small] OUTDIR: writes a small, benign, synthetic demo corpus for
+// `make run` (--small: the same corpus with pictures a quarter of the width and height, for
+// tests that run the whole chain under sanitizers):
 // demo originals and variants for `vigil hash`, and an "action day" for `vigil scan`.
 // Every picture is generated here (gradients, circles, stripes; no real content), with
 // near-duplicate variants of each (re-encoded, resized, EXIF-rotated, converted to PNG or
@@ -16,6 +18,9 @@
 #include "media/image.h"
 
 namespace {
+
+// Picture sizes are divided by this (--small: 4).
+int g_size_divisor = 1;
 
 struct Scene {
   int w, h;
@@ -243,7 +248,7 @@ bool WriteActionDay(const std::filesystem::path& dir) {
   // unrelated pictures.
   std::vector<std::string> photos;
   for (int i = 0; i < 12; ++i) {
-    const Scene s = Generate(i, 1200 + 40 * i, 800 + 25 * i);
+    const Scene s = Generate(i, (1200 + 40 * i) / g_size_divisor, (800 + 25 * i) / g_size_divisor);
     char base[64];
     std::snprintf(base, sizeof base, "photos/edit-%02d", i);
     const std::string b = base;
@@ -264,7 +269,7 @@ bool WriteActionDay(const std::filesystem::path& dir) {
   for (int i = 0; i < kUnrelatedPhotos; ++i) {
     char name[64];
     std::snprintf(name, sizeof name, "photos/other-%02d.jpg", i);
-    ok &= WriteJpeg(tg / name, Generate(100 + i, 640, 480), 85);
+    ok &= WriteJpeg(tg / name, Generate(100 + i, 640 / g_size_divisor, 480 / g_size_divisor), 85);
     photos.push_back(name);
   }
 
@@ -372,12 +377,14 @@ bool WriteActionDay(const std::filesystem::path& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: make_demo_images OUTDIR\n");
+  const bool small = argc == 3 && std::string(argv[1]) == "--small";
+  if (argc != 2 && !small) {
+    std::fprintf(stderr, "usage: make_demo_images [--small] OUTDIR\n");
     return 2;
   }
+  if (small) g_size_divisor = 4;
   namespace fs = std::filesystem;
-  const fs::path dir = argv[1];
+  const fs::path dir = argv[argc - 1];
   fs::create_directories(dir / "originals");
   fs::create_directories(dir / "variants");
   std::ofstream readme(dir / "README.txt");
@@ -385,7 +392,7 @@ int main(int argc, char** argv) {
             "Benign generated pictures (gradients, discs, stripes) and near-duplicate variants.\n";
   bool ok = true;
   for (int i = 0; i < 12; ++i) {
-    Scene s = Generate(i, 1200 + 40 * i, 800 + 25 * i);
+    Scene s = Generate(i, (1200 + 40 * i) / g_size_divisor, (800 + 25 * i) / g_size_divisor);
     char name[64];
     std::snprintf(name, sizeof name, "demo-%02d", i);
     const std::string base = std::string(name);

@@ -222,6 +222,36 @@ export interface Platform {
   tco_hosting_service?: boolean;
 }
 
+export interface OperationCounters {
+  items_collected: number | null;
+  items_referred: number;
+  referrals: number;
+  delivered: number;
+  acknowledged: number;
+  removed: number;
+  geo_blocked: number;
+  rejected: number;
+  held: number;
+  pending: number;
+  withdrawn: number;
+  removal_orders: number;
+  overdue_orders: number;
+  median_time_to_removal_ms: number;
+  p90_time_to_removal_ms: number;
+}
+
+export interface Operation {
+  name: string;
+  title: string;
+  start_ms: number;
+  end_ms: number;
+  organisations: string[];
+  sources: string[];
+  state: 'planned' | 'active' | 'closed';
+  created_by: string;
+  counters?: OperationCounters;
+}
+
 type Query = Record<string, string | number | boolean | undefined>;
 
 export interface ApiOptions {
@@ -369,6 +399,11 @@ export class Api {
   }
   platformFeedback(fb: { referral_id: number; status: FeedbackStatus; reason?: string; platform_reference?: string }) {
     return this.request<{ referral_id: number; state: ReferralState }>('POST', '/platform/feedback', { json: fb });
+  }
+  operations(counters = true) {
+    return this.request<{ operations: Operation[] }>('GET', '/operations', { query: { counters } }).then(
+      (r) => r.operations,
+    );
   }
   platforms() {
     return this.request<{ platforms: Platform[] }>('GET', '/platforms').then((r) => r.platforms);

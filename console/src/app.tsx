@@ -9,6 +9,7 @@ import { ReviewPage } from './pages/review';
 import { ItemPage } from './pages/item';
 import { ReferralsPage, ReferralPage } from './pages/referrals';
 import { BanksPage } from './pages/banks';
+import { OperationsPage } from './pages/operations';
 import { PlatformsPage } from './pages/platforms';
 import { AuditPage } from './pages/audit';
 import { LiaisonPage } from './pages/liaison';
@@ -24,6 +25,7 @@ const NAV: NavEntry[] = [
   { href: '/', label: 'Dashboard', show: (s) => !isPlatform(s) && s.can('item.read') },
   { href: '/review', label: 'Review', show: (s) => s.can('review') },
   { href: '/referrals', label: 'Referrals', show: (s) => !isPlatform(s) && s.can('item.read') },
+  { href: '/operations', label: 'Operations', show: (s) => !isPlatform(s) && s.can('referral.read') },
   { href: '/banks', label: 'Banks', show: (s) => s.can('bank.read') },
   { href: '/platforms', label: 'Platforms', show: () => true },
   { href: '/audit', label: 'Audit log', show: (s) => s.can('audit.read') },
@@ -85,6 +87,7 @@ function Routes() {
   if (path === '/referrals') return <ReferralsPage />;
   if ((m = matchRoute('/referrals/:id', path))) return <ReferralPage id={Number(m.id)} />;
   if (path === '/banks') return <BanksPage />;
+  if (path === '/operations') return <OperationsPage />;
   if (path === '/platforms') return <PlatformsPage />;
   if (path === '/audit') return <AuditPage />;
   if (path === '/liaison') return <LiaisonPage />;

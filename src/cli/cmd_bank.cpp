@@ -15,6 +15,7 @@
 #include "core/file.h"
 #include "formats/formats.h"
 #include "store/store.h"
+#include "worker/publisher.h"
 
 namespace vigil::cli {
 namespace {
@@ -48,7 +49,37 @@ struct BankFlags {
   std::string only_type;
   std::string producer;
   bool json = false;
+  // add / remove / import with --nats: tell the workers (docs/operations.md)
+  std::string nats;
+  std::string bank_stream = "VIGIL_BANKS";
 };
+
+// With --nats: publishes the bank's new version on the bank stream, so every `vigil worker`
+// refreshes its index (what `vigil queue publish-banks` does for all banks).
+int Announce(const BankFlags& f, const std::string& ctx, int64_t bank_id, int64_t version) {
+  if (f.nats.empty()) return kExitOk;
+  worker::QueueNames names;
+  names.bank_stream = f.bank_stream;
+  auto pub = worker::WorkPublisher::Connect(f.nats, "vigil bank", names, {});
+  Status s = pub.ok() ? (*pub)->PublishBankVersion(bank_id, version) : pub.status();
+  if (!s.ok()) {
+    PrintError(ctx, s.WithContext("the change is stored, but the workers were not told "
+                                  "(run `vigil queue publish-banks`)"));
+    return ExitCodeFor(s);
+  }
+  pub->reset();  // closes the connection before the library shuts down
+  worker::ShutdownNats();
+  std::cout << "published bank version " << version << " to the workers\n";
+  return kExitOk;
+}
+
+void AddNats(CLI::App* cmd, BankFlags* f) {
+  cmd->add_option("--nats", f->nats,
+                  "Tell `vigil worker`s about the change: NATS JetStream URL(s) (publishes the "
+                  "bank's new version on the bank stream)");
+  cmd->add_option("--banks-stream", f->bank_stream, "With --nats: bank notice stream")
+      ->capture_default_str();
+}
 
 std::string DefaultActor() {
   const char* user = std::getenv("USER");
@@ -208,7 +239,7 @@ int RunAddRemove(const BankFlags& f, bool remove) {
     std::cout << "added " << r->added << ", merged " << r->merged << ", unchanged " << r->unchanged
               << " in " << b->name << " (version " << r->version << ")\n";
   }
-  return kExitOk;
+  return Announce(f, ctx, b->id, r->version);
 }
 
 int RunImport(const BankFlags& f) {
@@ -286,7 +317,7 @@ int RunImport(const BankFlags& f) {
   if (parsed->issue_count) std::cout << ", " << parsed->issue_count << " invalid skipped";
   if (parsed->skipped) std::cout << ", " << parsed->skipped << " false positives skipped";
   std::cout << " (bank version " << res->version << ")\n";
-  return kExitOk;
+  return Announce(f, ctx, b->id, res->version);
 }
 
 int RunExport(const BankFlags& f) {
@@ -406,6 +437,7 @@ void RegisterBank(CLI::App& app, int* exit_code) {
   add->add_option("--quality", f->quality, "PDQ quality 0..100 (default unknown)");
   add->add_option("--source", f->source, "Provenance: where these came from (default cli)");
   AddDb(add, f.get());
+  AddNats(add, f.get());
   add->callback([f, exit_code] { *exit_code = RunAddRemove(*f, false); });
 
   auto* remove = bank->add_subcommand(
@@ -414,6 +446,7 @@ void RegisterBank(CLI::App& app, int* exit_code) {
   remove->add_option("values", f->values, "Signal values")->required();
   remove->add_option("--type", f->type, "Signal type (default pdq)");
   AddDb(remove, f.get());
+  AddNats(remove, f.get());
   remove->callback([f, exit_code] { *exit_code = RunAddRemove(*f, true); });
 
   auto* imp = bank->add_subcommand(
@@ -437,6 +470,7 @@ void RegisterBank(CLI::App& app, int* exit_code) {
   imp->add_option("--source", f->source,
                   "Provenance recorded on each signal (default: from the file)");
   AddDb(imp, f.get());
+  AddNats(imp, f.get());
   imp->callback([f, exit_code] { *exit_code = RunImport(*f); });
 
   auto* exp = bank->add_subcommand(

@@ -2,10 +2,12 @@
 // referral workflow on the host, over the same store tables and rules as the REST API
 // (docs/referrals.md). The acting organisation is --org; the audit actor is "cli:<$USER>"
 // unless --actor says otherwise.
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -17,11 +19,14 @@
 #include "delivery/dispatcher.h"
 #include "server/review_queue.h"
 #include "store/evidence.h"
+#include "store/operation_store.h"
 #include "store/referral_store.h"
 #include "workflow/adapters.h"
 #include "workflow/codec.h"
 #include "workflow/feedback.h"
+#include "workflow/maintenance.h"
 #include "workflow/stats.h"
+#include "workflow/tco.h"
 
 namespace vigil::cli {
 namespace {
@@ -55,6 +60,9 @@ struct Flags {
   // evidence
   std::string evidence_dir = "vigil-evidence", out, dir;
   double retention_days = static_cast<double>(store::kDefaultEvidenceRetentionMs) / kMsPerDay;
+  // recheck (and remote evidence at create)
+  size_t max = wf::kDefaultMaintenanceMaxRechecks;
+  bool allow_loopback = false;
 };
 
 std::string Actor(const Flags& f) {
@@ -88,6 +96,8 @@ Result<std::unique_ptr<Env>> Open(const Flags& f) {
   }
   wf::ServiceOptions so;
   so.is_tco_hosting_service = wf::RegistryTcoScope(&env->registry);
+  // A referral under an existing operation must fit it (store/operation_store.h).
+  so.check_operation = store::OperationGate(env->store.get());
   env->service = std::make_unique<wf::ReferralService>(env->repo.get(), env->repo.get(),
                                                        &env->clock, env->notifier.get(), so);
   return env;
@@ -201,10 +211,18 @@ int RunCreate(const Flags& f) {
   eo.dir = f.evidence_dir;
   eo.retention_ms = static_cast<int64_t>(f.retention_days * kMsPerDay);
   eo.actor = req.actor;
+  collect::FetchOptions fo;
+  fo.allow_loopback = f.allow_loopback;
+  fo.max_bytes = store::kMaxRemoteEvidenceBytes;
+  const collect::SafeFetcher fetcher(fo);
   for (int64_t id : out->created) {
     auto r = e.service->Get(id);
     if (!r.ok()) return Fail(ctx, r.status());
-    auto sealed = store::PreserveEvidence(*e.repo, *r, eo, e.clock.NowMs());
+    // Media known only by URL: fetched through the safe fetcher; a failure is recorded.
+    auto remote = store::ListRemoteMedia(*e.repo, *r);
+    if (!remote.ok()) return Fail(ctx, remote.status());
+    auto fetched = store::FetchRemoteMedia(*remote, wf::FetchBody(&fetcher));
+    auto sealed = store::PreserveEvidence(*e.repo, *r, eo, e.clock.NowMs(), fetched);
     if (!sealed.ok()) return Fail(ctx, sealed.status());
   }
   json::array created, merged;
@@ -290,9 +308,16 @@ int RunSend(const Flags& f) {
     total.waiting_manual += round.waiting_manual;
     if (round.delivered + round.failed == 0 || pending->size() < dopts.batch) break;
   }
-  std::printf("{\"delivered\":%d,\"failed\":%d,\"waiting_pull\":%d,\"waiting_manual\":%d}\n",
-              total.delivered, total.failed, total.waiting_pull, total.waiting_manual);
-  return total.failed ? kExitFailure : kExitOk;
+  // Reversal notices (workflow/reversal.h) go out by the same channels.
+  auto rev = dispatcher.DeliverPendingReversals();
+  if (!rev.ok()) return Fail(ctx, rev.status());
+  std::printf(
+      "{\"delivered\":%d,\"failed\":%d,\"waiting_pull\":%d,\"waiting_manual\":%d,"
+      "\"reversal_notices\":{\"delivered\":%d,\"failed\":%d,\"waiting_pull\":%d,"
+      "\"waiting_manual\":%d}}\n",
+      total.delivered, total.failed, total.waiting_pull, total.waiting_manual, rev->delivered,
+      rev->failed, rev->waiting_pull, rev->waiting_manual);
+  return total.failed || rev->failed ? kExitFailure : kExitOk;
 }
 
 int RunFeedback(const Flags& f) {
@@ -321,6 +346,63 @@ int RunFeedback(const Flags& f) {
   if (!r.ok()) return Fail(ctx, r.status());
   std::printf("referral %lld is %s\n", static_cast<long long>(r->id),
               std::string(wf::ReferralStateName(r->state)).c_str());
+  return kExitOk;
+}
+
+int RunRecheck(const Flags& f) {
+  const std::string ctx = "referral recheck";
+  auto env = Open(f);
+  if (!env.ok()) return Fail(ctx, env.status());
+  std::map<std::string, std::vector<std::string>> markers;
+  if (!f.directory.empty()) {
+    auto d = delivery::DeliveryDirectory::LoadFile(f.directory);
+    if (!d.ok()) return Fail(ctx, d.status());
+    markers = d->RemovalMarkers();
+  }
+  collect::FetchOptions fo;
+  fo.allow_loopback = f.allow_loopback;
+  wf::FetcherProber prober(fo, wf::RemovalMarkers((*env)->registry, markers));
+  wf::MaintenanceLoop loop((*env)->service.get(), &prober, wf::MaintenanceOptions{0});
+  auto sum = loop.RunRechecks(f.max);
+  if (!sum.ok()) return Fail(ctx, sum.status());
+  std::printf(
+      "%s\n",
+      json::serialize(json::object{{"checked", sum->checked},
+                                   {"gone", sum->gone},
+                                   {"live", sum->live},
+                                   {"errors", sum->errors},
+                                   {"verified_removed", json::value_from(sum->verified_removed)}})
+          .c_str());
+  return kExitOk;
+}
+
+int RunOverdue(const Flags& f) {
+  const std::string ctx = "referral overdue";
+  auto env = Open(f);
+  if (!env.ok()) return Fail(ctx, env.status());
+  auto flagged = (*env)->service->FlagOverdue(Actor(f));
+  if (!flagged.ok()) return Fail(ctx, flagged.status());
+  store::ReferralQuery q;
+  q.org = f.org;
+  auto all = (*env)->repo->Find(q);
+  if (!all.ok()) return Fail(ctx, all.status());
+  const int64_t now = (*env)->clock.NowMs();
+  // Every order late now (the newly flagged ones say so), oldest first.
+  for (const auto& r : *all) {
+    if (!r.order || wf::IsTerminal(r.state)) continue;
+    wf::TcoClockState c = wf::ComputeTcoClock(*r.order, now);
+    if (!c.overdue || c.complied) continue;
+    const bool fresh = std::find(flagged->begin(), flagged->end(), r.id) != flagged->end();
+    json::object o{{"id", r.id},
+                   {"platform", r.platform_id},
+                   {"state", wf::ReferralStateName(r.state)},
+                   {"reference", r.order->reference},
+                   {"received", wf::FormatRfc3339(r.order->received_ms)},
+                   {"overdue_flagged", wf::FormatRfc3339(r.order->overdue_flagged_ms)},
+                   {"newly_flagged", fresh}};
+    std::printf("%s\n", json::serialize(o).c_str());
+  }
+  std::fprintf(stderr, "vigil: referral overdue: %zu order(s) newly flagged\n", flagged->size());
   return kExitOk;
 }
 
@@ -456,6 +538,8 @@ void RegisterReferral(CLI::App& app, int* exit_code) {
   create->add_flag("--private", f->private_content, "Not disseminated to the public (no TCO)");
   create->add_option("--evidence-dir", f->evidence_dir, "Where preserved media are kept");
   create->add_option("--retention-days", f->retention_days, "Evidence retention (default 183)");
+  create->add_flag("--allow-loopback", f->allow_loopback,
+                   "Let remote media be fetched from loopback for evidence (tests, demos)");
   AddDb(create, f.get());
   create->callback([f, exit_code] { *exit_code = RunCreate(*f); });
 
@@ -492,6 +576,22 @@ void RegisterReferral(CLI::App& app, int* exit_code) {
   fb->add_option("--json", f->feedback_file, "The feedback document as a file instead");
   AddDb(fb, f.get());
   fb->callback([f, exit_code] { *exit_code = RunFeedback(*f); });
+
+  auto* rc = ref->add_subcommand(
+      "recheck",
+      "Re-fetch due referred URLs once through the safe fetcher; URLs gone (404/410/451 or the "
+      "platform's removal page) mark their referral removed (verified)");
+  rc->add_option("--max", f->max, "Most URLs to probe (0: every due one)")->capture_default_str();
+  rc->add_option("--directory", f->directory, "Delivery directory (more removal-page markers)");
+  rc->add_flag("--allow-loopback", f->allow_loopback, "Allow loopback addresses (tests, demos)");
+  AddDb(rc, f.get());
+  rc->callback([f, exit_code] { *exit_code = RunRecheck(*f); });
+
+  auto* od = ref->add_subcommand(
+      "overdue", "Flag TCO removal orders past their one-hour deadline (audited) and list them");
+  od->add_option("--org", f->org, "Only orders naming this organisation");
+  AddDb(od, f.get());
+  od->callback([f, exit_code] { *exit_code = RunOverdue(*f); });
 
   auto* hold = app.add_subcommand("hold", "Deconfliction holds: do not refer, under investigation");
   hold->require_subcommand(1);

@@ -9,11 +9,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -22,9 +24,12 @@
 #include "collect/fetcher.h"
 #include "collect/platforms.h"
 #include "collect/scan.h"
+#include "core/file.h"
 #include "match/matcher.h"
 #include "pipeline/any_media.h"
 #include "store/store.h"
+#include "worker/publisher.h"
+#include "worker/work_item.h"
 
 namespace vigil::cli {
 namespace {
@@ -53,7 +58,18 @@ struct ScanFlags {
   std::vector<std::string> banks;
   int radius = match::kDefaultPdqMaxDistance;
   size_t batch = kDefaultScanBatch;
+  // --nats: items and links are stored here, media become work items for `vigil worker`.
+  std::string nats;
+  std::string work_stream = "VIGIL_WORK";
+  std::string bank_stream = "VIGIL_BANKS";
+  int replicas = 1;
+  bool by_path = false;
+  bool wait = false;
+  double wait_timeout_s = 3600;
 };
+
+// How often `scan --nats --wait` looks at the queue.
+constexpr std::chrono::milliseconds kWaitPoll{250};
 
 std::string DefaultActor() {
   const char* user = std::getenv("USER");
@@ -98,6 +114,12 @@ struct ScanTotals {
   std::map<std::string, uint64_t> by_bank, by_label, by_platform;
   double seconds_match = 0;
   double seconds_store = 0;
+  // --nats
+  uint64_t work_items = 0;     // published
+  uint64_t work_media = 0;     // media in them
+  uint64_t media_skipped = 0;  // missing, remote without --fetch-media, unreadable
+  double seconds_publish = 0;
+  std::vector<std::string> work_keys;
 };
 
 // Stores scanned items batch by batch and matches their media.
@@ -127,9 +149,14 @@ class ScanWriter {
     std::vector<store::CollectedItem> batch;
     batch.reserve(pending_.size());
     for (const auto& s : pending_) batch.push_back(ToCollected(s));
+    // With --nats the workers add the media (hashed and matched) to the stored item.
+    if (publisher_ != nullptr) {
+      for (auto& c : batch) c.item.media.clear();
+    }
     auto stored = store_.UpsertItems(actor_, batch);
     totals_.seconds_store += SecondsSince(t_store);
     if (!stored.ok()) return stored.status().WithContext("storing items");
+    if (publisher_ != nullptr) return PublishBatch(batch, *stored);
 
     auto t_match = std::chrono::steady_clock::now();
     std::vector<store::Match> matches;
@@ -183,6 +210,7 @@ class ScanWriter {
   }
 
   void set_jsonl(bool on) { jsonl_ = on; }
+  void set_publisher(worker::WorkPublisher* p) { publisher_ = p; }
   const ScanTotals& totals() const { return totals_; }
 
  private:
@@ -236,6 +264,84 @@ class ScanWriter {
     return c;
   }
 
+  // Publishes one work item per stored item with media, keyed by the item's stable key:
+  // a rescan publishes the same key (the stream drops it within its duplicate window, the
+  // ledger after), and an item whose media a worker already added is not published again.
+  Status PublishBatch(const std::vector<store::CollectedItem>& batch,
+                      const std::vector<store::UpsertedItem>& stored) {
+    auto t = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < stored.size(); ++i) {
+      const store::UpsertedItem& u = stored[i];
+      if (u.created) {
+        ++totals_.items_new;
+      } else {
+        ++totals_.items_known;
+      }
+      if (!u.item.media.empty()) continue;  // done by a worker already
+      const collect::ScannedItem& s = pending_[i];
+      worker::WorkItem w;
+      w.key = "scan:" + batch[i].source_key;
+      w.item_key = batch[i].source_key;
+      w.source = batch[i].item.source;
+      w.url = batch[i].item.url;
+      w.account = batch[i].item.account;
+      w.posted_ms = batch[i].item.posted_ms;
+      uint64_t inline_budget = worker::kMaxInlineMediaBytes;
+      for (const collect::MediaResult& m : s.media) {
+        if (w.media.size() >= worker::kMaxMediaPerItem) {
+          ++totals_.media_skipped;
+          continue;
+        }
+        worker::WorkMedia wm;
+        wm.kind = MediaKind(m);
+        if (m.ref.missing) {
+          ++totals_.media_skipped;
+          continue;
+        }
+        if (!m.ref.path.empty()) {
+          wm.uri = m.ref.path;
+          std::error_code ec;
+          uint64_t size = std::filesystem::file_size(m.ref.path, ec);
+          if (ec) {
+            ++totals_.media_skipped;
+            continue;
+          }
+          // Inline while the message has room (workers need not see this disk); the rest
+          // by absolute path, for workers that mount the same storage.
+          if (!flags_.by_path && size <= inline_budget) {
+            auto bytes = ReadFileBytes(m.ref.path, inline_budget);
+            if (!bytes.ok()) {
+              ++totals_.media_skipped;
+              continue;
+            }
+            wm.data.assign(bytes->begin(), bytes->end());
+            inline_budget -= size;
+          } else {
+            wm.path = std::filesystem::absolute(m.ref.path).lexically_normal().string();
+          }
+        } else if (!m.ref.url.empty() && flags_.fetch_media) {
+          wm.uri = m.ref.url;
+          wm.fetch = m.ref.url;  // the worker fetches it through the safe fetcher
+        } else {
+          ++totals_.media_skipped;
+          continue;
+        }
+        w.media.push_back(std::move(wm));
+      }
+      if (w.media.empty()) continue;
+      if (Status p = publisher_->PublishAsync(w); !p.ok()) {
+        return p.WithContext("publishing '" + w.key + "'");
+      }
+      ++totals_.work_items;
+      totals_.work_media += w.media.size();
+      if (flags_.wait) totals_.work_keys.push_back(std::move(w.key));
+    }
+    totals_.seconds_publish += SecondsSince(t);
+    pending_.clear();
+    item_platforms_.clear();
+    return Status::OK();
+  }
+
   void PrintJsonLine(const collect::ScannedItem& s, const store::UpsertedItem& u,
                      const std::vector<std::string>& hits) {
     std::string line = collect::ScannedItemToJsonLine(s);
@@ -264,6 +370,7 @@ class ScanWriter {
   std::vector<std::string> item_platforms_;  // parallel to pending_
   ScanTotals totals_;
   bool jsonl_ = false;
+  worker::WorkPublisher* publisher_ = nullptr;
 };
 
 void PrintSummary(const collect::ScanStats& st, const collect::PlatformRegistry& reg,
@@ -345,6 +452,71 @@ std::string SummaryJson(const collect::ScanStats& st, const ScanTotals& t) {
   return boost::json::serialize(boost::json::object{{"summary", std::move(s)}});
 }
 
+// `scan --nats`: waits for the publish acks, reports what was published and, with --wait,
+// waits for the queue to drain and reports what the workers recorded for these items.
+int FinishPublished(const ScanFlags& flags, worker::WorkPublisher& pub, store::Store& st,
+                    const collect::ScanStats& stats, const collect::PlatformRegistry& reg,
+                    const ScanTotals& totals, int code) {
+  auto t = std::chrono::steady_clock::now();
+  if (Status s = pub.Flush(); !s.ok()) {
+    PrintError("scan", s.WithContext("publishing work items"));
+    return kExitFailure;
+  }
+  const double publish_s = totals.seconds_publish + SecondsSince(t);
+  const double total_s = stats.seconds_total + SecondsSince(t);
+  if (!flags.quiet) {
+    std::printf("sources          %llu\n", U(stats.sources));
+    std::printf("items            %llu (%llu new, %llu already stored)\n", U(stats.items),
+                U(totals.items_new), U(totals.items_known));
+    std::printf("links            %llu (%llu on known platforms, %llu unknown)\n", U(stats.links),
+                U(stats.links - stats.links_unknown - stats.links_invalid), U(stats.links_unknown));
+    std::printf("platforms seen   %zu known, %zu unknown domains\n", stats.by_platform.size(),
+                stats.unknown_domains.size());
+    (void)reg;
+    std::printf(
+        "published        %llu work items (%llu media; %llu media skipped) to %s in "
+        "%.3f s: %.0f messages/s\n",
+        U(totals.work_items), U(totals.work_media), U(totals.media_skipped),
+        pub.names().work_subject().c_str(), publish_s,
+        publish_s > 0 ? static_cast<double>(totals.work_items) / publish_s : 0.0);
+    std::printf(
+        "time             %.3f s; %.0f items/s (stored and published; the workers hash "
+        "and match)\n",
+        total_s, total_s > 0 ? static_cast<double>(stats.items) / total_s : 0.0);
+  }
+  if (!flags.wait) return code;
+  // Drained: nothing waiting and nothing in flight. Our keys not in the ledger by then
+  // failed (dead letters).
+  auto wait_start = std::chrono::steady_clock::now();
+  const auto deadline =
+      wait_start + std::chrono::milliseconds(static_cast<int64_t>(flags.wait_timeout_s * 1000));
+  while (true) {
+    auto q = pub.Stats();
+    if (q.ok() && q->pending == 0 && q->ack_pending == 0) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      PrintError("scan", Status::DeadlineExceeded("the queue did not drain within --wait-timeout"));
+      return kExitFailure;
+    }
+    std::this_thread::sleep_for(kWaitPoll);
+  }
+  uint64_t done = 0, matches = 0, matched_items = 0;
+  for (const std::string& key : totals.work_keys) {
+    auto w = st.GetWork(key);
+    if (!w.ok()) continue;
+    ++done;
+    matches += static_cast<uint64_t>(w->matches);
+    if (w->matches > 0) ++matched_items;
+  }
+  const double wait_s = SecondsSince(wait_start);
+  const double all_s = total_s + wait_s;
+  std::printf("processed        %llu of %llu work items (%llu not done: see the dead letters)\n",
+              U(done), U(totals.work_keys.size()), U(totals.work_keys.size() - done));
+  std::printf("matches          %llu in %llu items\n", U(matches), U(matched_items));
+  std::printf("time to drain    %.3f s after publishing; %.0f items/s end to end\n", wait_s,
+              all_s > 0 ? static_cast<double>(stats.items) / all_s : 0.0);
+  return done == totals.work_keys.size() ? code : kExitFailure;
+}
+
 int RunScan(const ScanFlags& flags) {
   if (flags.batch == 0 || flags.batch > kMaxScanBatch) {
     PrintError("scan",
@@ -353,6 +525,17 @@ int RunScan(const ScanFlags& flags) {
   }
   if (flags.radius < 0 || flags.radius > 256) {
     PrintError("scan", Status::InvalidArgument("--radius must be 0..256"));
+    return kExitUsage;
+  }
+  const bool nats = !flags.nats.empty();
+  if (nats && (flags.dry_run || flags.no_hash || flags.format != "text")) {
+    PrintError("scan", Status::InvalidArgument(
+                           "--nats stores items and publishes their media as work items: it "
+                           "does not combine with --dry-run, --no-hash or --format jsonl"));
+    return kExitUsage;
+  }
+  if (!nats && flags.wait) {
+    PrintError("scan", Status::InvalidArgument("--wait needs --nats"));
     return kExitUsage;
   }
   auto reg = collect::PlatformRegistry::LoadDefault();
@@ -398,8 +581,10 @@ int RunScan(const ScanFlags& flags) {
       }
       chosen.insert(it->id);
     }
-    Status loaded = matcher.Load(
-        *st, [&](const store::Bank& b) { return chosen.empty() || chosen.count(b.id) != 0; });
+    // With --nats the workers match, against their own indexes.
+    Status loaded = nats ? Status::OK() : matcher.Load(*st, [&](const store::Bank& b) {
+      return chosen.empty() || chosen.count(b.id) != 0;
+    });
     if (!loaded.ok()) {
       PrintError("scan", loaded.WithContext("loading banks"));
       return kExitFailure;
@@ -423,6 +608,22 @@ int RunScan(const ScanFlags& flags) {
                                           std::move(bank_names));
   }
 
+  std::unique_ptr<worker::WorkPublisher> publisher;
+  if (nats) {
+    worker::QueueNames names;
+    names.work_stream = flags.work_stream;
+    names.bank_stream = flags.bank_stream;
+    worker::StreamSetup setup;
+    setup.replicas = flags.replicas;
+    auto pub = worker::WorkPublisher::Connect(flags.nats, "vigil scan", names, setup);
+    if (!pub.ok()) {
+      PrintError("scan", pub.status());
+      return kExitFailure;
+    }
+    publisher = std::move(pub).value();
+    writer->set_publisher(publisher.get());
+  }
+
   collect::FetchOptions fetch_options;
   fetch_options.timeout =
       std::chrono::milliseconds(static_cast<int64_t>(flags.timeout_seconds * 1000));
@@ -431,7 +632,7 @@ int RunScan(const ScanFlags& flags) {
   options.registry = &*reg;
   options.source.fetcher = &fetcher;
   options.source.max_source_bytes = flags.max_source_bytes;
-  options.hash_media = !flags.no_hash;
+  options.hash_media = !flags.no_hash && !nats;  // --nats: the workers read and hash
   options.fetch_remote_media = flags.fetch_media;
   // Video and audio: vPDQ, TMK+PDQF and Chromaprint through the shared pipeline, so scan
   // stores what `vigil hash` prints for the same file.
@@ -482,6 +683,9 @@ int RunScan(const ScanFlags& flags) {
       PrintError("scan", s);
       code = kExitFailure;
     }
+  }
+  if (publisher) {
+    return FinishPublished(flags, *publisher, *st, scanner.stats(), *reg, writer->totals(), code);
   }
   collect::ScanStats stats = scanner.stats();
   // The scanner's total includes the time its sink (store + match) took; the final
@@ -547,7 +751,28 @@ void RegisterScan(CLI::App& app, int* exit_code) {
   cmd->add_option("--timeout", flags->timeout_seconds,
                   "Seconds allowed for each URL fetch, redirects included (default 20)");
   cmd->add_flag("-q,--quiet", flags->quiet, "No progress line and no summary");
-  cmd->callback([flags, exit_code] { *exit_code = RunScan(*flags); });
+  cmd->add_option("--nats", flags->nats,
+                  "Scale out (docs/operations.md): store items and links here, publish each "
+                  "item's media as one work item to this NATS JetStream (comma-separated URLs) "
+                  "for `vigil worker` to hash and match, and return");
+  cmd->add_option("--stream", flags->work_stream, "With --nats: work-queue stream (VIGIL_WORK)");
+  cmd->add_option("--banks-stream", flags->bank_stream,
+                  "With --nats: bank notice stream (VIGIL_BANKS)");
+  cmd->add_option("--replicas", flags->replicas,
+                  "With --nats: replicas when creating the streams (default 1)")
+      ->check(CLI::Range(1, 5));
+  cmd->add_flag("--by-path", flags->by_path,
+                "With --nats: send local media by absolute path instead of their bytes "
+                "(workers must mount the same storage)");
+  cmd->add_flag("--wait", flags->wait,
+                "With --nats: wait until the queue drains, then print what the workers "
+                "recorded for these items (matches)");
+  cmd->add_option("--wait-timeout", flags->wait_timeout_s,
+                  "With --wait: give up after this many seconds (default 3600)");
+  cmd->callback([flags, exit_code] {
+    *exit_code = RunScan(*flags);
+    if (!flags->nats.empty()) worker::ShutdownNats();
+  });
 }
 
 }  // namespace vigil::cli

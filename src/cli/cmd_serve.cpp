@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/serve_nats.h"
 #include "delivery/smtp.h"
 #include "server/auth.h"
 #include "server/console_files.h"
@@ -15,6 +16,7 @@
 #include "server/service.h"
 #include "store/evidence.h"
 #include "store/store.h"
+#include "workflow/maintenance.h"
 
 namespace vigil::cli {
 namespace {
@@ -22,6 +24,8 @@ namespace {
 constexpr const char* kCliActor = "cli:serve";
 // A century: longer is surely a typo (and would overflow the millisecond arithmetic).
 constexpr int64_t kMaxEvidenceRetentionDays = 36'500;
+// A week: a longer pause between maintenance rounds would leave TCO orders unflagged.
+constexpr int64_t kMaxMaintenanceIntervalS = 7 * 24 * 60 * 60;
 
 // Finds or creates organisation `org`, user `user` in it with `role`, and a new token for
 // that user. Returns the secret (shown once: only its SHA-256 is stored).
@@ -70,6 +74,11 @@ struct ServeFlags {
   // Referrals (docs/referrals.md): where notices go and where evidence is kept.
   std::string delivery_directory, smtp_relay, platforms_file, evidence_dir;
   int64_t evidence_retention_days = store::kDefaultEvidenceRetentionMs / (24 * 60 * 60 * 1000);
+  NatsQueueFlags nats;  // scale-out (docs/operations.md)
+  // Scheduled referral work (workflow/maintenance.h); 0 disables the loop.
+  double maintenance_interval_s =
+      static_cast<double>(workflow::kDefaultMaintenanceIntervalMs) / 1000;
+  bool fetch_allow_loopback = false;
 };
 
 // "host:port" or "host" (port 25) for the SMTP relay.
@@ -116,6 +125,15 @@ Status RunServe(const ServeFlags& f) {
   }
   so.referrals.evidence.dir = f.evidence_dir;
   so.referrals.evidence.retention_ms = f.evidence_retention_days * 24 * 60 * 60 * 1000;
+  if (!(f.maintenance_interval_s >= 0) || f.maintenance_interval_s > kMaxMaintenanceIntervalS) {
+    return Status::InvalidArgument("--maintenance-interval must be 0 to " +
+                                   std::to_string(kMaxMaintenanceIntervalS) + " seconds");
+  }
+  so.referrals.maintenance_interval_ms = static_cast<int64_t>(f.maintenance_interval_s * 1000);
+  so.referrals.fetch_allow_loopback = f.fetch_allow_loopback;
+  if (!f.nats.urls.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(so.work_queue, ConnectWorkQueue(f.nats, "vigil serve"));
+  }
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> st, store::OpenStore(f.db));
   // An empty store gets its first organisation and admin, whose token is printed once.
   VIGIL_ASSIGN_OR_RETURN(auto orgs, st->ListOrganisations());
@@ -209,8 +227,27 @@ void RegisterServe(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--max-connections", f->max_connections, "Open connections at most")
       ->capture_default_str();
+  cmd->add_option("--nats", f->nats.urls,
+                  "Scale out (docs/operations.md): NATS JetStream URL(s); POST /api/v1/work "
+                  "queues uploads for `vigil worker`, bank changes are published to the "
+                  "workers, /metrics and GET /api/v1/queue show the queue");
+  cmd->add_option("--stream", f->nats.work_stream, "With --nats: work-queue stream")
+      ->capture_default_str();
+  cmd->add_option("--banks-stream", f->nats.bank_stream, "With --nats: bank notice stream")
+      ->capture_default_str();
+  cmd->add_option("--replicas", f->nats.replicas, "With --nats: replicas when creating the streams")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 5));
+  cmd->add_option("--maintenance-interval", f->maintenance_interval_s,
+                  "Seconds between referral maintenance rounds: overdue TCO orders, re-checks "
+                  "of referred URLs, evidence expiry (0: no background rounds)")
+      ->capture_default_str();
+  cmd->add_flag("--fetch-allow-loopback", f->fetch_allow_loopback,
+                "Let re-checks and remote evidence fetches read loopback addresses (tests and "
+                "demos only; private addresses stay refused)");
   cmd->callback([f, exit_code] {
     Status st = RunServe(*f);
+    if (!f->nats.urls.empty()) CloseNats();
     if (!st.ok()) {
       PrintError("serve", st);
       *exit_code = ExitCodeFor(st);

@@ -11,6 +11,7 @@
 #include "core/file.h"
 #include "store/store.h"
 #include "worker/jetstream.h"
+#include "worker/publisher.h"
 #include "worker/work_item.h"
 #include "worker/worker.h"
 
@@ -18,7 +19,7 @@ namespace vigil::cli {
 namespace {
 
 // Largest file `vigil enqueue` carries inside a message (larger ones need --by-path).
-constexpr uint64_t kMaxInlineBytes = worker::kMaxWorkMessageBytes * 3 / 4 - 4096;
+constexpr uint64_t kMaxInlineBytes = worker::kMaxInlineMediaBytes;
 
 struct QueueFlags {
   std::string nats = "nats://127.0.0.1:4222";
@@ -73,6 +74,10 @@ struct WorkerFlags {
   double metrics_s = 5;
   double exit_when_idle_s = 0;
   double retry_delay_s = 1;
+  double report_s = 5;
+  uint64_t max_fetch_bytes = worker::kDefaultMaxFetchBytes;
+  bool allow_loopback_fetch = false;
+  std::string index_cache;
 };
 
 int RunWorker(const WorkerFlags& f) {
@@ -86,6 +91,10 @@ int RunWorker(const WorkerFlags& f) {
   o.metrics_interval = std::chrono::milliseconds(static_cast<int64_t>(f.metrics_s * 1000));
   o.exit_when_idle = std::chrono::milliseconds(static_cast<int64_t>(f.exit_when_idle_s * 1000));
   o.retry_delay = std::chrono::milliseconds(static_cast<int64_t>(f.retry_delay_s * 1000));
+  o.report_interval = std::chrono::milliseconds(static_cast<int64_t>(f.report_s * 1000));
+  o.max_fetch_bytes = f.max_fetch_bytes;
+  o.allow_loopback_fetch = f.allow_loopback_fetch;
+  o.index_cache_dir = f.index_cache;
   worker::Worker w(std::move(o));
   g_worker = &w;
   std::signal(SIGINT, OnStopSignal);
@@ -108,14 +117,9 @@ struct EnqueueFlags {
 };
 
 int RunEnqueue(const EnqueueFlags& f) {
-  auto js = worker::JetStream::Connect(f.q.nats, "vigil enqueue");
-  if (!js.ok()) {
-    PrintError("enqueue", js.status());
-    return kExitFailure;
-  }
-  const worker::QueueNames names = f.q.Names();
-  if (Status s = (*js)->EnsureWorkQueue(names, f.q.Setup()); !s.ok()) {
-    PrintError("enqueue", s);
+  auto pub = worker::WorkPublisher::Connect(f.q.nats, "vigil enqueue", f.q.Names(), f.q.Setup());
+  if (!pub.ok()) {
+    PrintError("enqueue", pub.status());
     return kExitFailure;
   }
   std::vector<std::string> files;
@@ -132,8 +136,6 @@ int RunEnqueue(const EnqueueFlags& f) {
   }
   std::sort(files.begin(), files.end());
   const auto start = std::chrono::steady_clock::now();
-  int64_t published = 0;
-  uint64_t bytes = 0;
   for (const auto& path : files) {
     worker::WorkItem item;
     std::string abs = std::filesystem::absolute(path).lexically_normal().string();
@@ -152,24 +154,21 @@ int RunEnqueue(const EnqueueFlags& f) {
       m.data.assign(data->begin(), data->end());
     }
     item.media.push_back(std::move(m));
-    std::string msg = worker::EncodeWorkItem(item);
-    bytes += msg.size();
     // The work key doubles as the message id, so enqueueing a file twice within the
     // stream's duplicate window publishes it once (and the ledger catches any later repeat).
-    if (Status s = (*js)->PublishAsync(names.work_subject(), msg, item.key); !s.ok()) {
+    if (Status s = (*pub)->PublishAsync(item); !s.ok()) {
       PrintError("enqueue", s);
       return kExitFailure;
     }
-    ++published;
   }
-  auto rejected = (*js)->PublishFlush(std::chrono::seconds(60));
+  Status flushed = (*pub)->Flush();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!rejected.ok() || *rejected > 0) {
-    PrintError("enqueue", rejected.ok() ? Status::Unavailable(std::to_string(*rejected) +
-                                                              " publishes were rejected")
-                                        : rejected.status());
+  if (!flushed.ok()) {
+    PrintError("enqueue", flushed);
     return kExitFailure;
   }
+  const int64_t published = (*pub)->published();
+  const uint64_t bytes = (*pub)->published_bytes();
   std::printf("enqueued %lld work items (%.1f MB) in %.3f s: %.0f messages/s\n",
               static_cast<long long>(published), static_cast<double>(bytes) / 1e6, secs,
               secs > 0 ? static_cast<double>(published) / secs : 0.0);
@@ -214,20 +213,13 @@ int RunPublishBanks(const QueueCmdFlags& f) {
     PrintError("queue publish-banks", banks.status());
     return kExitFailure;
   }
-  auto js = worker::JetStream::Connect(f.q.nats, "vigil queue");
-  if (!js.ok()) {
-    PrintError("queue publish-banks", js.status());
-    return kExitFailure;
-  }
-  const worker::QueueNames names = f.q.Names();
-  if (Status s = (*js)->EnsureBankStream(names, f.q.Setup()); !s.ok()) {
-    PrintError("queue publish-banks", s);
+  auto pub = worker::WorkPublisher::Connect(f.q.nats, "vigil queue", f.q.Names(), f.q.Setup());
+  if (!pub.ok()) {
+    PrintError("queue publish-banks", pub.status());
     return kExitFailure;
   }
   for (const auto& b : *banks) {
-    Status s =
-        (*js)->Publish(worker::BankSubject(names.bank_stream, b.id), std::to_string(b.version),
-                       "bank:" + std::to_string(b.id) + ":" + std::to_string(b.version));
+    Status s = (*pub)->PublishBankVersion(b.id, b.version);
     if (!s.ok()) {
       PrintError("queue publish-banks", s);
       return kExitFailure;
@@ -260,6 +252,17 @@ void RegisterWorker(CLI::App& app, int* exit_code) {
                     "Seconds before a failed item is offered again (default 1)");
     cmd->add_option("--exit-when-idle", f->exit_when_idle_s,
                     "Exit after the queue has been empty this many seconds (default: never)");
+    cmd->add_option("--report-interval", f->report_s,
+                    "Seconds between this worker's report rows in the store, shown by `vigil "
+                    "serve` on /metrics and GET /api/v1/queue (0: none; default 5)");
+    cmd->add_option("--max-fetch-bytes", f->max_fetch_bytes,
+                    "Largest medium fetched for a work item that names a URL (default 64 MiB)");
+    cmd->add_flag("--allow-loopback-fetch", f->allow_loopback_fetch,
+                  "Let media URLs point at loopback (tests and demos only; private addresses "
+                  "stay refused)");
+    cmd->add_option("--index-cache", f->index_cache,
+                    "Directory for this worker's PDQ index snapshot: a restart at unchanged "
+                    "bank versions maps it instead of reading every hash (default: none)");
     cmd->callback([f, exit_code] {
       *exit_code = RunWorker(*f);
       worker::ShutdownNats();

@@ -31,6 +31,10 @@ void RegisterOcr(CLI::App& app, int* exit_code);
 void RegisterWorker(CLI::App& app, int* exit_code);  // worker, enqueue, queue
 // referral, hold, report, evidence (cmd_referral.cpp)
 void RegisterReferral(CLI::App& app, int* exit_code);
+// operation, report statements-of-reasons (cmd_operation.cpp; after RegisterReferral)
+void RegisterOperation(CLI::App& app, int* exit_code);
+// referral reverse, bank reverse (cmd_reversal.cpp): after RegisterReferral and RegisterBank.
+void RegisterReversal(CLI::App& app, int* exit_code);
 
 // Prints "vigil: <context>: <status message>" on stderr.
 void PrintError(const std::string& context, const Status& status);

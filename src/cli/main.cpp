@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
   RegisterOcr(app, &exit_code);
   RegisterWorker(app, &exit_code);
   RegisterReferral(app, &exit_code);
+  RegisterOperation(app, &exit_code);  // adds to `report`: after RegisterReferral
+  RegisterReversal(app, &exit_code);
 
   try {
     app.parse(argc, argv);

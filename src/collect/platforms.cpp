@@ -118,6 +118,7 @@ Result<PlatformRegistry> PlatformRegistry::Parse(std::string_view json, std::str
       return Status::InvalidArgument(where + ": 'tco_hosting_service' must be true or false");
     }
     p.tco_hosting_service = tco->get_bool();
+    VIGIL_ASSIGN_OR_RETURN(p.removal_markers, StringList(o, "removal_markers", where));
     p.notes = GetString(o, "notes");
     p.origin = file;
     reg.platforms_.push_back(std::move(p));

@@ -38,6 +38,9 @@ struct Platform {
   // what users provide and makes it available to the public. The registry's default
   // reading; an operator's legal assessment overrides it with their own file.
   bool tco_hosting_service = false;
+  // Optional: text in the final URL or body of the platform's "this content was removed"
+  // page (a 200 answer that means gone), for referral re-checks (workflow::FetcherProber).
+  std::vector<std::string> removal_markers;
   std::string notes;
   std::string origin;  // the file the entry came from
 };

@@ -15,8 +15,11 @@
 // the (thread-safe) service, clients and replay guard.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 #include "delivery/directory.h"
@@ -24,6 +27,7 @@
 #include "delivery/smtp.h"
 #include "delivery/webhook.h"
 #include "workflow/render.h"
+#include "workflow/reversal.h"
 #include "workflow/service.h"
 
 namespace vigil::delivery {
@@ -53,7 +57,24 @@ class Dispatcher {
   // Delivers one pending referral by its platform's channel.
   Status DeliverOne(const workflow::Referral& r, DispatchSummary* summary);
 
+  // Reversal notices (workflow/reversal.h) take the same channels: webhook ->
+  // RenderReversalJson signed and POSTed with the notice's own idempotency key, email ->
+  // RenderReversalEmail, pull -> left for the platform's account (the pull API lists it),
+  // manual -> left for an operator. Every push attempt is recorded on the notice
+  // (ReferralService::RecordReversalAttempt). Counted in the same summary fields.
+  Result<DispatchSummary> DeliverPendingReversals();
+  Status DeliverReversal(const workflow::ReversalNotice& n, DispatchSummary* summary);
+
  private:
+  // One push by webhook or e-mail; fills `rc` (channel, endpoint, attempts, codes) and
+  // returns why it failed, if it did. `json`/`email` render the body only for the channel
+  // used.
+  Status Push(Channel ch, const PlatformEndpoint& ep, std::string_view key,
+              const std::function<std::string()>& json,
+              const std::function<workflow::EmailNotice()>& email,
+              std::vector<std::pair<std::string, std::string>> headers,
+              workflow::DeliveryReceipt* rc);
+
   workflow::ReferralService* service_;
   const DeliveryDirectory* directory_;
   WebhookClient* webhook_;

@@ -170,5 +170,60 @@ TEST_F(DispatcherTest, FailedDeliveryIsRecorded) {
   EXPECT_EQ(dispatcher.DeliverPending()->delivered, 1);
 }
 
+// Reversal notices (workflow/reversal.h) take the referral's channels: a failed webhook
+// attempt is recorded on the notice and the next run delivers it with the same key.
+TEST_F(DispatcherTest, ReversalNoticesTakeThePlatformsChannels) {
+  workflow::ReferRequest req;
+  req.actor = "user:alice";
+  req.org = "org-a";
+  req.items = {Item("https://v.example/r", "videohost"), Item("https://f.example/r", "filehost")};
+  auto out = service_.Refer(req);
+  ASSERT_TRUE(out.ok());
+  Dispatcher dispatcher(&service_, &directory_, webhook_.get(), smtp_.get());
+  ASSERT_EQ(dispatcher.DeliverPending()->delivered, 2);
+  for (int64_t id : out->created) {
+    workflow::Feedback f;
+    f.referral_id = id;
+    f.kind = FeedbackKind::kRemoved;
+    auto r = service_.Get(id);
+    ASSERT_TRUE(service_.ApplyFeedback("platform:x", r->platform_id, f).ok());
+  }
+  workflow::ReversalRequest q;
+  q.actor = "user:supervisor";
+  q.reason = "complaint upheld";
+  q.referral_id = out->created[0];
+  auto rev = service_.Reverse(q);
+  ASSERT_TRUE(rev.ok()) << rev.status().ToString();
+  ASSERT_EQ(rev->notices.size(), 2u);  // both items carry the same sha256
+
+  hook_.Script({503, 503, 503});
+  const int64_t hooks_before = hook_.count();
+  auto first = dispatcher.DeliverPendingReversals();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->failed, 1);
+  EXPECT_EQ(first->delivered, 1);  // the e-mail
+  auto second = dispatcher.DeliverPendingReversals();
+  EXPECT_EQ(second->delivered, 1);
+  EXPECT_EQ(dispatcher.DeliverPendingReversals()->delivered, 0);
+
+  auto hooks = hook_.received();
+  ASSERT_EQ(hook_.count(), hooks_before + 4);  // three refused attempts, one accepted
+  EXPECT_TRUE(hooks.back().signature_ok);
+  auto notice = boost::json::parse(hooks.back().body).as_object();
+  EXPECT_EQ(notice.at("type").as_string(), "vigil.reversal");
+  EXPECT_EQ(hooks.back().idempotency_key, notice.at("idempotency_key").as_string());
+  EXPECT_EQ(hooks[hooks.size() - 2].idempotency_key, hooks.back().idempotency_key);
+  auto notices = service_.ReversalNoticesFor(notice.at("referral_id").as_int64());
+  ASSERT_EQ(notices->size(), 1u);
+  ASSERT_EQ((*notices)[0].attempts.size(), 2u);
+  EXPECT_EQ((*notices)[0].attempts[0].delivered_ms, 0);
+  EXPECT_NE((*notices)[0].attempts[0].detail.find("webhook"), std::string::npos);
+  EXPECT_EQ((*notices)[0].state, workflow::NoticeState::kDelivered);
+  auto mails = sink_->Messages(2);
+  ASSERT_EQ(mails.size(), 2u);
+  EXPECT_NE(mails.back().find("Reversal of referral"), std::string::npos);
+  EXPECT_NE(mails.back().find("X-Vigil-Reversal"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace vigil::delivery

@@ -42,6 +42,7 @@ std::string_view PermissionName(Permission p) {
     case Permission::kReferralWrite: return "referral.write";
     case Permission::kReferralPlatform: return "referral.platform";
     case Permission::kHold: return "hold";
+    case Permission::kReferralReverse: return "referral.reverse";
   }
   return "unknown";
 }
@@ -61,7 +62,7 @@ bool RoleAllows(Role role, Permission p) {
     case Role::kSupervisor:
       return p == P::kHash || p == P::kMatch || p == P::kBankRead || p == P::kItemRead ||
              p == P::kReview || p == P::kReviewEscalated || p == P::kReferralRead ||
-             p == P::kReferralWrite || p == P::kHold;
+             p == P::kReferralWrite || p == P::kHold || p == P::kReferralReverse;
     case Role::kPlatform:
       // A hosting platform's liaison checks its own uploads and handles the notices
       // addressed to its platform; it never reads hash lists or other referrals.

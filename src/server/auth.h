@@ -46,6 +46,7 @@ enum class Permission {
   kReferralWrite,     // refer confirmed items, send, withdraw, answer clarifications
   kReferralPlatform,  // a platform liaison: pull its notices, report feedback
   kHold,              // place, list and release deconfliction holds
+  kReferralReverse,   // reverse a removal (complaint upheld): bank marks, platform notices
 };
 // Every permission, in declaration order (whoami lists those a role holds).
 inline constexpr Permission kAllPermissions[] = {Permission::kSelf,
@@ -62,7 +63,8 @@ inline constexpr Permission kAllPermissions[] = {Permission::kSelf,
                                                  Permission::kReferralRead,
                                                  Permission::kReferralWrite,
                                                  Permission::kReferralPlatform,
-                                                 Permission::kHold};
+                                                 Permission::kHold,
+                                                 Permission::kReferralReverse};
 std::string_view PermissionName(Permission p);
 
 // The role table (documented in docs/server.md).

@@ -13,7 +13,7 @@ import yaml
 
 PERMISSIONS = {"self", "hash", "match", "bank.read", "bank.write", "item.submit", "item.read",
                "review", "review.escalated", "audit.read", "user.admin", "referral.read",
-               "referral.write", "referral.platform", "hold"}
+               "referral.write", "referral.platform", "hold", "referral.reverse"}
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "server/json_args.h"
+#include "store/operation_store.h"
 #include "workflow/adapters.h"
 #include "workflow/codec.h"
 #include "workflow/feedback.h"
@@ -119,6 +120,13 @@ class ReferralApi::Impl {
   std::unique_ptr<delivery::Dispatcher> dispatcher;
   std::unique_ptr<delivery::CallbackHandler> callbacks;
   collect::PlatformRegistry registry;
+  ReversalRoutes reversals;  // reversal_api.h
+  // Re-checks and remote evidence: collect's SafeFetcher (loopback only when configured).
+  collect::SafeFetcher evidence_fetcher;
+  std::unique_ptr<wf::FetcherProber> fetcher_prober;
+  wf::UrlProber* prober = nullptr;
+  // Last member: destroyed (stopped) first, before what its thread uses.
+  std::unique_ptr<wf::MaintenanceLoop> maintenance;
 
   template <typename F>
   auto WithStore(F&& fn) {
@@ -235,8 +243,13 @@ class ReferralApi::Impl {
     if (!options.evidence.dir.empty()) {
       for (int64_t id : out.created) {
         VIGIL_ASSIGN_OR_RETURN(wf::Referral r, service->Get(id));
+        // Media known only by URL are fetched without holding the store lock.
+        VIGIL_ASSIGN_OR_RETURN(auto remote,
+                               WithStore([&] { return store::ListRemoteMedia(*repo, r); }));
+        auto fetched = store::FetchRemoteMedia(remote, wf::FetchBody(&evidence_fetcher));
         VIGIL_RETURN_IF_ERROR(WithStore([&] {
-          return store::PreserveEvidence(*repo, r, options.evidence, clock->NowMs()).status();
+          return store::PreserveEvidence(*repo, r, options.evidence, clock->NowMs(), fetched)
+              .status();
         }));
       }
     }
@@ -348,6 +361,9 @@ class ReferralApi::Impl {
         mine.push_back(std::move(r));
     }
     VIGIL_ASSIGN_OR_RETURN(json::object sum, Deliver(std::move(mine)));
+    VIGIL_ASSIGN_OR_RETURN(json::object rev,
+                           reversals.DeliverNotices(org, platform, static_cast<size_t>(limit)));
+    sum["reversal_notices"] = std::move(rev);
     return JsonResponse(sum);
   }
 
@@ -367,6 +383,30 @@ class ReferralApi::Impl {
         json::object{{"summary", std::move(sum)}, {"referral", ReferralJson(after)}});
   }
 
+  // --- re-checks -------------------------------------------------------------------------
+  Result<Response> Recheck(const RouteContext& c) {
+    VIGIL_ASSIGN_OR_RETURN(json::object body, ParseBody(c.request.body, false));
+    VIGIL_ASSIGN_OR_RETURN(
+        int64_t max, OptInt(body, "max", static_cast<int64_t>(options.max_rechecks_per_round)));
+    if (max < 0 || max > kMaxRechecksPerRequest) {
+      return Status::InvalidArgument("'max' must be in [0, " +
+                                     std::to_string(kMaxRechecksPerRequest) + "]");
+    }
+    VIGIL_ASSIGN_OR_RETURN(wf::RecheckSummary sum,
+                           maintenance->RunRechecks(static_cast<size_t>(max)));
+    // The round covers every organisation's due URLs; ids are shown only for the caller's.
+    const std::string org = Org(*c.principal);
+    json::array verified;
+    for (int64_t id : sum.verified_removed) {
+      if (service->ViewFor(org, id).ok()) verified.emplace_back(id);
+    }
+    return JsonResponse(json::object{{"checked", sum.checked},
+                                     {"gone", sum.gone},
+                                     {"live", sum.live},
+                                     {"errors", sum.errors},
+                                     {"verified_removed", std::move(verified)}});
+  }
+
   // --- platform side ---------------------------------------------------------------------
   Result<Response> Pull(const RouteContext& c) {
     VIGIL_ASSIGN_OR_RETURN(int64_t limit, QueryInt(c.request, "limit", 100, 1, kMaxPullBatch));
@@ -376,6 +416,13 @@ class ReferralApi::Impl {
     json::array a;
     for (const auto& r : got)
       a.push_back(json::parse(wf::RenderNoticeJson(r, options.dispatch.render)));
+    // Reversal notices ("type":"vigil.reversal") share the batch.
+    if (got.size() < static_cast<size_t>(limit)) {
+      VIGIL_ASSIGN_OR_RETURN(
+          json::array rev,
+          reversals.Pull(platform, c.principal->actor(), static_cast<size_t>(limit) - got.size()));
+      for (auto& v : rev) a.push_back(std::move(v));
+    }
     return JsonResponse(json::object{{"notices", std::move(a)}});
   }
 
@@ -457,7 +504,15 @@ class ReferralApi::Impl {
   }
 };
 
-ReferralApi::~ReferralApi() = default;
+ReferralApi::~ReferralApi() {
+  if (impl_ && impl_->maintenance) impl_->maintenance->Stop();
+}
+
+wf::MaintenanceReport ReferralApi::RunMaintenanceRound() { return impl_->maintenance->RunRound(); }
+
+Result<Response> ReferralApi::ReverseBankSignal(const RouteContext& c, std::string_view bank) {
+  return impl_->reversals.ReverseSignal(c, bank, impl_->Org(*c.principal));
+}
 
 Result<std::unique_ptr<ReferralApi>> ReferralApi::Create(store::Store* store, std::mutex* store_mu,
                                                          ReferralApiOptions options,
@@ -490,6 +545,8 @@ Result<std::unique_ptr<ReferralApi>> ReferralApi::Create(store::Store* store, st
   }
   wf::ServiceOptions so;
   so.is_tco_hosting_service = wf::RegistryTcoScope(&m.registry);
+  // A referral under an existing operation must fit it (store/operation_store.h).
+  so.check_operation = store::OperationGate(store);
   m.service = std::make_unique<wf::ReferralService>(m.repo.get(), m.repo.get(), m.clock,
                                                     m.notifier.get(), so);
   m.webhook = std::make_unique<delivery::WebhookClient>(options.webhook);
@@ -497,8 +554,32 @@ Result<std::unique_ptr<ReferralApi>> ReferralApi::Create(store::Store* store, st
   m.dispatcher = std::make_unique<delivery::Dispatcher>(
       m.service.get(), &m.directory, m.webhook.get(), m.smtp.get(), options.dispatch);
   m.callbacks = std::make_unique<delivery::CallbackHandler>(m.service.get(), &m.directory);
+  m.reversals = ReversalRoutes{m.service.get(), m.dispatcher.get(), options.dispatch.render,
+                               options.banks_changed};
+
+  collect::FetchOptions fetch;
+  fetch.allow_loopback = options.fetch_allow_loopback;
+  collect::FetchOptions media_fetch = fetch;
+  media_fetch.max_bytes = store::kMaxRemoteEvidenceBytes;
+  m.evidence_fetcher = collect::SafeFetcher(media_fetch);
+  if (options.prober != nullptr) {
+    m.prober = options.prober;
+  } else {
+    m.fetcher_prober = std::make_unique<wf::FetcherProber>(
+        fetch, wf::RemovalMarkers(m.registry, m.directory.RemovalMarkers()));
+    m.prober = m.fetcher_prober.get();
+  }
+  wf::MaintenanceOptions mo;
+  mo.interval_ms = options.maintenance_interval_ms;
+  mo.max_rechecks = options.max_rechecks_per_round;
+  mo.expire_evidence = [mp = &m]() -> Result<int> {
+    return mp->WithStore(
+        [&] { return store::ExpireEvidence(*mp->repo, mp->clock->NowMs(), "system:retention"); });
+  };
+  m.maintenance = std::make_unique<wf::MaintenanceLoop>(m.service.get(), m.prober, mo);
   m.options = std::move(options);
   api->service_ = m.service.get();
+  VIGIL_RETURN_IF_ERROR(m.maintenance->Start());
   return api;
 }
 
@@ -514,12 +595,17 @@ void ReferralApi::AddRoutes(Router& router) {
   add("POST", "/api/v1/referrals", P::kReferralWrite, &Impl::Create);
   add("POST", "/api/v1/referrals/send", P::kReferralWrite, &Impl::SendAll);
   add("GET", "/api/v1/referrals/stats", P::kReferralRead, &Impl::StatsRoute);
+  add("POST", "/api/v1/referrals/recheck", P::kReferralWrite, &Impl::Recheck);
   router.Add(Route{"GET", "/api/v1/referrals/{id}", false, P::kReferralRead,
                    [m](const RouteContext& c) -> Result<Response> {
                      VIGIL_ASSIGN_OR_RETURN(wf::Referral r, m->Visible(c));
                      return JsonResponse(m->ReferralJson(r));
                    }});
   add("POST", "/api/v1/referrals/{id}/send", P::kReferralWrite, &Impl::SendOne);
+  router.Add(Route{"POST", "/api/v1/referrals/{id}/reverse", false, P::kReferralReverse,
+                   [m](const RouteContext& c) {
+                     return m->reversals.ReverseReferral(c, m->Org(*c.principal));
+                   }});
   router.Add(Route{"POST", "/api/v1/referrals/{id}/withdraw", false, P::kReferralWrite,
                    [m](const RouteContext& c) -> Result<Response> {
                      VIGIL_ASSIGN_OR_RETURN(wf::Referral v, m->Visible(c));

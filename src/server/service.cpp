@@ -125,6 +125,20 @@ std::string QueryString(const Request& r, const std::string& key) {
   return it == r.query.end() ? std::string() : it->second;
 }
 
+// A Prometheus label value: backslash, quote and newline escaped.
+std::string PromLabel(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (c == '\\' || c == '"') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 Response JsonResponse(const json::value& v, int status = 200) {
   return Response::Json(json::serialize(v), status);
 }
@@ -610,6 +624,13 @@ Result<std::unique_ptr<Service>> Service::Create(std::unique_ptr<store::Store> s
   // Referrals (referrals_api.cpp): an item is referred once its own organisation's
   // reviewers confirmed it; labels and tier are the decision's.
   Service* raw = s.get();
+  // A reversal tombstones bank signals: the matcher drops them at once.
+  s->options_.referrals.banks_changed = [raw](const std::vector<int64_t>& bank_ids) {
+    return raw->WithStore([&](store::Store& st) -> Status {
+      for (int64_t id : bank_ids) VIGIL_RETURN_IF_ERROR(raw->matcher_.RefreshBank(st, id));
+      return Status::OK();
+    });
+  };
   VIGIL_ASSIGN_OR_RETURN(
       s->referrals_,
       ReferralApi::Create(
@@ -645,6 +666,11 @@ Result<std::unique_ptr<Service>> Service::Create(std::unique_ptr<store::Store> s
             return c;
           },
           [raw](int64_t org_id) { return raw->handlers_->OrgName(org_id); }));
+  // Operations (operations_api.cpp), on the referral workflow's clock.
+  VIGIL_ASSIGN_OR_RETURN(
+      s->operations_,
+      OperationsApi::Create(s->store_.get(), &s->store_mu_, &s->referrals_->service().clock(),
+                            [raw](int64_t org_id) { return raw->handlers_->OrgName(org_id); }));
   s->BuildRoutes();
   return s;
 }
@@ -801,6 +827,84 @@ Response Service::Handle(const Request& request) {
   return finish(std::move(*result));
 }
 
+void Service::AnnounceBankChange(int64_t bank_id) {
+  if (!options_.work_queue) return;
+  Status s = options_.work_queue->PublishBankVersion(bank_id, matcher_.BankVersion(bank_id));
+  if (!s.ok()) {
+    bank_notices_failed_.fetch_add(1);
+    std::fprintf(stderr, "vigil: serve: bank %lld notice not published: %s\n",
+                 static_cast<long long>(bank_id), s.ToString().c_str());
+  }
+}
+
+std::string Service::QueueMetricsText() {
+  if (!options_.work_queue) return {};
+  std::ostringstream out;
+  out << "# HELP vigil_queue_up 1 if the work queue answered this scrape.\n"
+         "# TYPE vigil_queue_up gauge\n";
+  auto f = options_.work_queue->Figures();
+  out << "vigil_queue_up " << (f.ok() ? 1 : 0) << "\n";
+  if (f.ok()) {
+    out << "# HELP vigil_queue_depth Work items waiting for a worker (consumer num_pending).\n"
+           "# TYPE vigil_queue_depth gauge\nvigil_queue_depth "
+        << f->pending << "\n"
+        << "# HELP vigil_queue_in_flight Work items delivered and not yet acked.\n"
+           "# TYPE vigil_queue_in_flight gauge\nvigil_queue_in_flight "
+        << f->ack_pending << "\n"
+        << "# HELP vigil_queue_stream_messages Messages in the work stream.\n"
+           "# TYPE vigil_queue_stream_messages gauge\nvigil_queue_stream_messages "
+        << f->stream_messages << "\n"
+        << "# HELP vigil_queue_redelivered Messages redelivered at least once (consumer).\n"
+           "# TYPE vigil_queue_redelivered gauge\nvigil_queue_redelivered "
+        << f->redelivered << "\n"
+        << "# HELP vigil_queue_dead_letters Messages in the dead-letter stream.\n"
+           "# TYPE vigil_queue_dead_letters gauge\nvigil_queue_dead_letters "
+        << f->dead << "\n";
+  }
+  out << "# TYPE vigil_bank_notices_failed_total counter\nvigil_bank_notices_failed_total "
+      << bank_notices_failed_.load() << "\n";
+  auto reports = WithStore([](store::Store& st) { return st.ListWorkerReports(); });
+  if (!reports.ok()) return out.str();
+  const int64_t now = options_.now_ms();
+  auto series = [&](const char* name, const char* type, const char* help, auto value) {
+    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
+    for (const auto& r : *reports) {
+      out << name << "{worker=\"" << PromLabel(r.name) << "\"} " << value(r) << "\n";
+    }
+  };
+  using R = store::WorkerReport;
+  series("vigil_worker_processed_total", "counter", "Work items a worker committed.",
+         [](const R& r) { return r.processed; });
+  series("vigil_worker_matches_total", "counter", "Matches a worker recorded.",
+         [](const R& r) { return r.matches; });
+  series("vigil_worker_duplicates_total", "counter", "Redeliveries the ledger had done.",
+         [](const R& r) { return r.duplicates; });
+  series("vigil_worker_dead_letters_total", "counter", "Messages a worker dead-lettered.",
+         [](const R& r) { return r.dead; });
+  series("vigil_worker_rate", "gauge", "Items/s over the worker's last report interval.",
+         [](const R& r) { return static_cast<double>(r.rate_milli) / 1000.0; });
+  series("vigil_worker_last_seen_seconds", "gauge", "Seconds since the worker's last report.",
+         [&](const R& r) { return static_cast<double>(now - r.last_seen_ms) / 1000.0; });
+  out << "# HELP vigil_worker_bank_version Bank version applied in the worker's index.\n"
+         "# TYPE vigil_worker_bank_version gauge\n";
+  for (const auto& r : *reports) {
+    // "bank:version,..." as the worker reports it.
+    std::string_view v = r.bank_versions;
+    while (!v.empty()) {
+      size_t comma = v.find(',');
+      std::string_view pair = v.substr(0, comma);
+      size_t colon = pair.find(':');
+      if (colon != std::string_view::npos) {
+        out << "vigil_worker_bank_version{worker=\"" << PromLabel(r.name) << "\",bank=\""
+            << pair.substr(0, colon) << "\"} " << pair.substr(colon + 1) << "\n";
+      }
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+  return out.str();
+}
+
 // ---------------------------------------------------------------------------------------
 // The route table. Keep docs/openapi.yaml in step: spec_test.cpp checks both ways.
 
@@ -826,7 +930,7 @@ void Service::BuildRoutes() {
   add_public("GET", "/metrics", [this](const RouteContext&) -> Result<Response> {
     Response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = MetricsText();
+    r.body = MetricsText() + QueueMetricsText();
     return r;
   });
   add_public("GET", "/",
@@ -1009,6 +1113,118 @@ void Service::BuildRoutes() {
   add("POST", "/api/v1/hash-and-match", P::kMatch,
       [media_match](const RouteContext& c) { return media_match(c, true); });
 
+  // --- scale-out (`serve --nats`, server/work_queue.h) --------------------------------
+  // Uploads that need no answer now go to the workers: 202 and a work key, polled with
+  // GET /api/v1/work/{key}. /api/v1/match and /api/v1/hash-and-match stay inline: their
+  // callers wait on the HTTP answer, and a queue round trip would only add latency.
+  // Keys are "api-<org id>-<random>": the org scopes who may read the result.
+  auto need_queue = [this]() -> Result<WorkQueue*> {
+    if (!options_.work_queue) {
+      return Status::FailedPrecondition(
+          "this server runs without --nats: no work queue (use "
+          "/api/v1/hash-and-match?record=true)");
+    }
+    return options_.work_queue.get();
+  };
+  add("POST", "/api/v1/work", P::kItemSubmit,
+      [need_queue](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(WorkQueue * q, need_queue());
+        const Principal& p = *c.principal;
+        worker::WorkItem w;
+        VIGIL_ASSIGN_OR_RETURN(std::string rnd, store::RandomBytes(16));
+        w.key = "api-" + std::to_string(p.user.org_id) + "-" + store::Sha256Hex(rnd).substr(0, 32);
+        w.source = "api:" + p.user.name;
+        w.url = QueryString(c.request, "url");
+        w.account = QueryString(c.request, "account");
+        worker::WorkMedia m;
+        std::string fetch = QueryString(c.request, "media_url");
+        std::string_view media = c.request.body;
+        if (c.request.content_type.rfind("multipart/", 0) == 0) {
+          VIGIL_ASSIGN_OR_RETURN(media, MultipartMedia(c.request.body, c.request.content_type));
+        }
+        if (!fetch.empty()) {
+          if (!media.empty()) {
+            return Status::InvalidArgument("send the media or 'media_url', not both");
+          }
+          m.fetch = m.uri = fetch;
+          m.kind = "image";
+        } else {
+          if (media.empty()) {
+            return Status::InvalidArgument(
+                "no media: send the file as the body, a multipart part, or ?media_url=");
+          }
+          if (media.size() > worker::kMaxInlineMediaBytes) {
+            return Status::ResourceExhausted(
+                "work uploads are at most " + std::to_string(worker::kMaxInlineMediaBytes) +
+                " bytes (one queue message); use /api/v1/hash-and-match for larger files");
+          }
+          auto span = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(media.data()),
+                                               media.size());
+          m.kind = media::SniffFormat(span) != media::ImageFormat::kUnknown ? "image" : "file";
+          m.data.assign(media.data(), media.size());
+        }
+        w.media.push_back(std::move(m));
+        VIGIL_RETURN_IF_ERROR(q->Publish(w));
+        Response r = JsonResponse(
+            json::object{
+                {"work_key", w.key}, {"status", "pending"}, {"location", "/api/v1/work/" + w.key}},
+            202);
+        r.headers.emplace_back("Location", "/api/v1/work/" + w.key);
+        return r;
+      });
+  add("GET", "/api/v1/work/{key}", P::kItemRead,
+      [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
+        const std::string key = c.Param("key");
+        const std::string mine = "api-" + std::to_string(c.principal->user.org_id) + "-";
+        if (key.rfind(mine, 0) != 0 || key.size() > worker::kMaxWorkKeyBytes) {
+          return Status::NotFound("work '" + key + "' not found");
+        }
+        auto w = WithStore([&](store::Store& st) { return st.GetWork(key); });
+        if (!w.ok()) {
+          if (w.status().code() != StatusCode::kNotFound) return w.status();
+          // Not in the ledger yet: queued, in flight, or (after max_deliver failures) in
+          // the dead letters.
+          return JsonResponse(json::object{{"work_key", key}, {"status", "pending"}});
+        }
+        VIGIL_ASSIGN_OR_RETURN(json::array matches, h.ItemMatchesJson(w->item_id, *c.principal));
+        return JsonResponse(json::object{{"work_key", key},
+                                         {"status", "done"},
+                                         {"item_id", w->item_id},
+                                         {"worker", w->worker},
+                                         {"done_ms", w->done_ms},
+                                         {"matches", std::move(matches)}});
+      });
+  add("GET", "/api/v1/queue", P::kItemRead,
+      [this, need_queue](const RouteContext&) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(WorkQueue * q, need_queue());
+        VIGIL_ASSIGN_OR_RETURN(QueueFigures f, q->Figures());
+        auto reports = WithStore([](store::Store& st) { return st.ListWorkerReports(); });
+        json::array workers;
+        const int64_t now = options_.now_ms();
+        if (reports.ok()) {
+          for (const auto& r : *reports) {
+            workers.push_back(json::object{{"name", r.name},
+                                           {"processed", r.processed},
+                                           {"duplicates", r.duplicates},
+                                           {"matches", r.matches},
+                                           {"dead", r.dead},
+                                           {"rate", static_cast<double>(r.rate_milli) / 1000.0},
+                                           {"bank_versions", r.bank_versions},
+                                           {"started_ms", r.started_ms},
+                                           {"last_seen_ms", r.last_seen_ms},
+                                           {"seconds_since_seen", (now - r.last_seen_ms) / 1000}});
+          }
+        }
+        return JsonResponse(json::object{{"stream", f.stream},
+                                         {"leader", f.leader},
+                                         {"depth", f.pending},
+                                         {"stream_messages", f.stream_messages},
+                                         {"in_flight", f.ack_pending},
+                                         {"redelivered", f.redelivered},
+                                         {"dead_letters", f.dead},
+                                         {"workers", std::move(workers)}});
+      });
+
   // --- banks ------------------------------------------------------------------------
   add("GET", "/api/v1/banks", P::kBankRead,
       [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
@@ -1152,6 +1368,7 @@ void Service::BuildRoutes() {
                                  VIGIL_RETURN_IF_ERROR(matcher_.RefreshBank(st, b.id));
                                  return res;
                                }));
+        AnnounceBankChange(b.id);
         return JsonResponse(json::object{{"added", r.added},
                                          {"merged", r.merged},
                                          {"unchanged", r.unchanged},
@@ -1170,7 +1387,15 @@ void Service::BuildRoutes() {
                                  VIGIL_RETURN_IF_ERROR(matcher_.RefreshBank(st, b.id));
                                  return n;
                                }));
+        AnnounceBankChange(b.id);
         return JsonResponse(json::object{{"removed", removed}});
+      });
+  // Reversal (reversal_api.h): the maintainer marks a signal reversed; platforms that acted
+  // on referrals of it are told.
+  add("POST", "/api/v1/banks/{name}/signals/reverse", P::kBankWrite,
+      [this, &h = *handlers_](const RouteContext& c) -> Result<Response> {
+        VIGIL_ASSIGN_OR_RETURN(store::Bank b, h.WritableBank(c.Param("name"), *c.principal));
+        return referrals_->ReverseBankSignal(c, b.name);
       });
 
   add("GET", "/api/v1/banks/{name}/export", P::kBankRead,
@@ -1251,6 +1476,7 @@ void Service::BuildRoutes() {
           }
           return matcher_.RefreshBank(st, b.id);
         }));
+        AnnounceBankChange(b.id);
         json::array issues;
         for (const auto& i : parsed.issues) {
           issues.push_back(json::object{{"record", i.line}, {"message", i.message}});
@@ -1424,6 +1650,7 @@ void Service::BuildRoutes() {
 
   // --- referrals, holds, platforms (referrals_api.cpp) -------------------------------
   referrals_->AddRoutes(router_);
+  operations_->AddRoutes(router_);  // operations, statements of reasons
 
   // --- audit ------------------------------------------------------------------------
   add("GET", "/api/v1/audit", P::kAuditRead,

@@ -27,9 +27,11 @@
 
 #include "match/matcher.h"
 #include "server/auth.h"
+#include "server/operations_api.h"
 #include "server/referrals_api.h"
 #include "server/review_queue.h"
 #include "server/router.h"
+#include "server/work_queue.h"
 #include "store/store.h"
 
 namespace vigil::server {
@@ -55,6 +57,9 @@ struct ServiceOptions {
   std::function<int64_t()> now_ms;
   // Referrals, holds, delivery and the platform side (server/referrals_api.h).
   ReferralApiOptions referrals;
+  // Scale-out (`serve --nats`, server/work_queue.h): asynchronous uploads, bank notices and
+  // queue figures. Null: no queue (POST /api/v1/work and GET /api/v1/queue answer 409).
+  std::shared_ptr<WorkQueue> work_queue;
 };
 
 // Counters the transport updates and /metrics reports.
@@ -85,6 +90,12 @@ class Service {
   Result<Principal> Authenticate(const Request& request);
   void Record(const std::string& route, int status, double seconds);
   Response StaticFile(const std::string& path) const;
+  // After a bank change committed (and the matcher refreshed): tells the workers through
+  // the work queue, when there is one. A failed notice is logged and counted, never fails
+  // the request (the next change or `vigil queue publish-banks` carries the version).
+  void AnnounceBankChange(int64_t bank_id);
+  // The queue and worker lines of /metrics (empty without a work queue).
+  std::string QueueMetricsText();
 
   // Runs `fn(store)` under the store mutex.
   template <typename F>
@@ -107,6 +118,7 @@ class Service {
   TransportMetrics transport_;
   std::unique_ptr<Handlers> handlers_;
   std::unique_ptr<ReferralApi> referrals_;
+  std::unique_ptr<OperationsApi> operations_;  // operations_api.h
 
   // Banks and organisation names, read on every match; refreshed on change.
   mutable std::shared_mutex cache_mu_;
@@ -120,6 +132,7 @@ class Service {
   int64_t latency_counts_[std::size(kLatencyBuckets) + 1] = {};
   double latency_sum_ = 0;
   int64_t latency_count_ = 0;
+  std::atomic<int64_t> bank_notices_failed_{0};
 };
 
 }  // namespace vigil::server

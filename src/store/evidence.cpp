@@ -34,6 +34,12 @@ std::string LocalPath(std::string_view uri) {
   return std::string(uri);
 }
 
+bool IsRemote(std::string_view uri) {
+  return uri.starts_with("http://") || uri.starts_with("https://");
+}
+
+const std::string kUnavailablePrefix = "unavailable: ";
+
 Status WriteText(const fs::path& p, std::string_view text) {
   return WriteFileAtomic(p.string(), text.data(), text.size());
 }
@@ -64,12 +70,85 @@ json::object AuditFullJson(const AuditEntry& e) {
           {"hash", e.hash}};
 }
 
+// Seals `data` (a medium of item `item_id`) for `r` unless `sealed` has its hash.
+Status SealMedium(SqlReferralRepository& repo, const wf::Referral& r, int64_t item_id,
+                  const std::string& data, const EvidenceOptions& options, int64_t now_ms,
+                  int64_t expires, std::set<std::string>& sealed,
+                  std::vector<EvidenceRecord>& out) {
+  std::string sha = Sha256Hex(data);
+  if (!sealed.insert(sha).second) return Status::OK();
+  std::error_code ec;
+  fs::path dest = fs::path(options.dir) / sha;
+  if (!fs::exists(dest, ec)) VIGIL_RETURN_IF_ERROR(WriteText(dest, data));
+  EvidenceRecord rec;
+  rec.referral_id = r.id;
+  rec.item_id = item_id;
+  rec.kind = "media";
+  rec.name = "media/" + sha;
+  rec.sha256 = sha;
+  rec.bytes = static_cast<int64_t>(data.size());
+  rec.location = dest.string();
+  rec.sealed_ms = now_ms;
+  rec.expires_ms = expires;
+  VIGIL_ASSIGN_OR_RETURN(rec, repo.AddEvidence(options.actor, rec));
+  out.push_back(std::move(rec));
+  return Status::OK();
+}
+
 }  // namespace
+
+Result<std::vector<RemoteMedium>> ListRemoteMedia(SqlReferralRepository& repo,
+                                                  const wf::Referral& r) {
+  VIGIL_ASSIGN_OR_RETURN(std::vector<EvidenceRecord> have, repo.ListEvidence(r.id));
+  std::set<std::pair<int64_t, std::string>> seen;
+  std::vector<RemoteMedium> out;
+  for (const wf::ReferralItem& it : r.items) {
+    if (it.item_id <= 0) continue;
+    auto item = repo.store().GetItem(it.item_id);
+    if (!item.ok()) continue;
+    for (const Media& m : item->media) {
+      if (!IsRemote(m.uri) || !seen.insert({it.item_id, m.uri}).second) continue;
+      // Already sealed (by content hash) or already recorded unavailable: skip.
+      bool done = false;
+      for (const auto& e : have) {
+        if (e.deleted_ms != 0 || e.item_id != it.item_id) continue;
+        // A remote medium whose hash the item does not carry is known only by its sealed
+        // copy: any live sealed medium of the item counts (a retry then skips the item's
+        // other remote media too; the failed ones stay listed as media_unavailable).
+        if ((e.kind == "media" && (m.sha256.empty() || e.sha256 == m.sha256)) ||
+            (e.kind == "media_unavailable" && e.name.starts_with(kUnavailablePrefix + m.uri))) {
+          done = true;
+        }
+      }
+      if (!done) out.push_back(RemoteMedium{it.item_id, m.uri});
+    }
+  }
+  return out;
+}
+
+std::vector<FetchedMedium> FetchRemoteMedia(const std::vector<RemoteMedium>& media,
+                                            const MediaFetch& fetch) {
+  std::vector<FetchedMedium> out;
+  for (const RemoteMedium& m : media) {
+    FetchedMedium f;
+    f.item_id = m.item_id;
+    f.uri = m.uri;
+    if (!fetch) {
+      f.error = Status::Unsupported("no fetcher configured for remote media");
+    } else if (auto got = fetch(m.uri); got.ok()) {
+      f.bytes = std::move(got).value();
+    } else {
+      f.error = got.status();
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
 
 Result<std::vector<EvidenceRecord>> PreserveEvidence(SqlReferralRepository& repo,
                                                      const wf::Referral& r,
-                                                     const EvidenceOptions& options,
-                                                     int64_t now_ms) {
+                                                     const EvidenceOptions& options, int64_t now_ms,
+                                                     const std::vector<FetchedMedium>& remote) {
   if (options.dir.empty()) return Status::InvalidArgument("no evidence directory configured");
   std::error_code ec;
   fs::create_directories(options.dir, ec);
@@ -90,23 +169,33 @@ Result<std::vector<EvidenceRecord>> PreserveEvidence(SqlReferralRepository& repo
       if (path.empty() || !fs::is_regular_file(path, ec)) continue;
       VIGIL_ASSIGN_OR_RETURN(auto bytes, ReadFileBytes(path, kMaxEvidenceFileBytes));
       std::string data(bytes.begin(), bytes.end());
-      std::string sha = Sha256Hex(data);
-      if (!sealed.insert(sha).second) continue;
-      fs::path dest = fs::path(options.dir) / sha;
-      if (!fs::exists(dest, ec)) VIGIL_RETURN_IF_ERROR(WriteText(dest, data));
-      EvidenceRecord rec;
-      rec.referral_id = r.id;
-      rec.item_id = it.item_id;
-      rec.kind = "media";
-      rec.name = "media/" + sha;
-      rec.sha256 = sha;
-      rec.bytes = static_cast<int64_t>(data.size());
-      rec.location = dest.string();
-      rec.sealed_ms = now_ms;
-      rec.expires_ms = expires;
-      VIGIL_ASSIGN_OR_RETURN(rec, repo.AddEvidence(options.actor, rec));
-      out.push_back(std::move(rec));
+      VIGIL_RETURN_IF_ERROR(
+          SealMedium(repo, r, it.item_id, data, options, now_ms, expires, sealed, out));
     }
+  }
+  // Media that exist only at a URL: fetched by the caller (outside any store lock).
+  for (const FetchedMedium& f : remote) {
+    Status why = f.error;
+    if (why.ok() && f.bytes.size() > kMaxRemoteEvidenceBytes) {
+      why = Status::ResourceExhausted("larger than " + std::to_string(kMaxRemoteEvidenceBytes) +
+                                      " bytes");
+    }
+    if (why.ok()) {
+      VIGIL_RETURN_IF_ERROR(
+          SealMedium(repo, r, f.item_id, f.bytes, options, now_ms, expires, sealed, out));
+      continue;
+    }
+    // The failed attempt is evidence too: when it was tried and why it failed.
+    EvidenceRecord rec;
+    rec.referral_id = r.id;
+    rec.item_id = f.item_id;
+    rec.kind = "media_unavailable";
+    rec.name =
+        (kUnavailablePrefix + f.uri + ": " + why.ToString()).substr(0, kMaxEvidenceFailureText);
+    rec.sealed_ms = now_ms;
+    rec.expires_ms = expires;
+    VIGIL_ASSIGN_OR_RETURN(rec, repo.AddEvidence(options.actor, rec));
+    out.push_back(std::move(rec));
   }
   const std::string record = wf::ReferralToJson(r);
   EvidenceRecord meta;

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,20 +41,53 @@ inline constexpr uint64_t kMaxEvidenceFileBytes = uint64_t{2} << 30;
 inline constexpr int64_t kMaxPackageAuditEntries = 1'000'000;
 inline constexpr int kEvidencePackageVersion = 1;
 
+// Largest medium fetched from a URL for evidence (bytes): callers give the safe fetcher this
+// limit, and a larger answer is recorded as unavailable.
+inline constexpr uint64_t kMaxRemoteEvidenceBytes = uint64_t{256} << 20;
+// Longest failure text kept in a "media_unavailable" record's name.
+inline constexpr size_t kMaxEvidenceFailureText = 1024;
+
 struct EvidenceOptions {
   std::string dir;  // where preserved media live (created if missing)
   int64_t retention_ms = kDefaultEvidenceRetentionMs;
   std::string actor = "system:evidence";
 };
 
+// A medium of a referred item known only by its http(s) URL, to be fetched for evidence.
+struct RemoteMedium {
+  int64_t item_id = 0;
+  std::string uri;
+};
+// What fetching it gave: the bytes, or why not (`error` not OK).
+struct FetchedMedium {
+  int64_t item_id = 0;
+  std::string uri;
+  Status error;
+  std::string bytes;
+};
+// Reads a URL (the server and the CLI wrap collect's SafeFetcher: workflow/adapters.h).
+using MediaFetch = std::function<Result<std::string>(std::string_view url)>;
+
+// The http(s) media of `r`'s stored items not yet sealed or recorded unavailable for `r`.
+// Reads the store; no network.
+Result<std::vector<RemoteMedium>> ListRemoteMedia(SqlReferralRepository& repo,
+                                                  const workflow::Referral& r);
+// Fetches each with `fetch`. No store access: callers run it outside their store lock.
+std::vector<FetchedMedium> FetchRemoteMedia(const std::vector<RemoteMedium>& media,
+                                            const MediaFetch& fetch);
+
 // Preserves what `r` refers to: for each item with a store item id, every medium whose uri
 // names a readable local file (a path or file:// URI) is copied to <dir>/<sha256> and
-// sealed (kind "media"); and the referral's record is sealed (kind "metadata"). Media
-// already sealed for this referral are skipped. Returns the new records.
+// sealed (kind "media"); so is each of `remote` that was fetched (at most
+// kMaxRemoteEvidenceBytes); one that could not be fetched gets a record of kind
+// "media_unavailable" whose name says "unavailable: <uri>: <why>" (sealed like the others,
+// so the attempt is on the record; not an error). The referral's record is sealed too
+// (kind "metadata"). Media already sealed for this referral are skipped. Returns the new
+// records.
 Result<std::vector<EvidenceRecord>> PreserveEvidence(SqlReferralRepository& repo,
                                                      const workflow::Referral& r,
-                                                     const EvidenceOptions& options,
-                                                     int64_t now_ms);
+                                                     const EvidenceOptions& options, int64_t now_ms,
+                                                     const std::vector<FetchedMedium>& remote = {});
 
 // Writes the package for `referral_id` into `out_dir` (created; must be empty or absent).
 Status ExportEvidencePackage(SqlReferralRepository& repo, int64_t referral_id,

@@ -270,6 +270,9 @@ struct WorkResult {
   Item item;             // with its media and their signals
   std::vector<WorkMatch> matches;
   std::string worker;  // which worker did it (ledger and audit)
+  // The source key of an item a collector already stored (`vigil scan --nats`): the media
+  // are added to that item instead of a new one (created with this key if missing).
+  std::string item_key;
 };
 
 // A ledger row: the work key and what processing it produced.
@@ -280,6 +283,20 @@ struct WorkRecord {
   std::string worker;
   int64_t done_ms = 0;
   bool duplicate = false;  // RecordWork only: the key was already done; nothing was written
+};
+
+// A worker's periodic report (schema migration 7): what `vigil serve` shows per worker on
+// /metrics and GET /api/v1/queue. One row per worker name, overwritten on every report.
+struct WorkerReport {
+  std::string name;
+  int64_t processed = 0;   // committed by this worker since it started
+  int64_t duplicates = 0;  // redeliveries the ledger had already done
+  int64_t matches = 0;
+  int64_t dead = 0;           // sent to the dead letters
+  int64_t rate_milli = 0;     // items/s over the last report interval, x1000
+  std::string bank_versions;  // "bank:version,..." of its index
+  int64_t started_ms = 0;
+  int64_t last_seen_ms = 0;
 };
 
 }  // namespace vigil::store

@@ -57,6 +57,10 @@ class PgRows final : public Rows {
     return std::string(PQgetvalue(res_.get(), row_, col),
                        static_cast<size_t>(PQgetlength(res_.get(), row_, col)));
   }
+  std::string_view TextView(int col) override {
+    return std::string_view(PQgetvalue(res_.get(), row_, col),
+                            static_cast<size_t>(PQgetlength(res_.get(), row_, col)));
+  }
 
  private:
   ResultPtr res_;

@@ -90,6 +90,24 @@ class SqlReferralRepository final : public workflow::ReferralRepository,
   Status PutPlatformNotice(std::string_view platform_id, int64_t at_ms) override;
   Result<int64_t> GetPlatformNotice(std::string_view platform_id) override;
 
+  // --- reversal (workflow/reversal.h; migration 6; reversal_store.cpp) --------------------
+  Result<int64_t> NextReversalId() override;
+  Result<int64_t> NextReversalNoticeId() override;
+  Result<std::vector<workflow::ReversedSignal>> ReverseContent(
+      int64_t reversal_id, std::string_view bank,
+      const std::vector<workflow::ContentSignal>& content, std::string_view reason,
+      int64_t at_ms) override;
+  Result<std::vector<workflow::ContentSignal>> FindReversed(
+      const std::vector<workflow::ContentSignal>& content) override;
+  Result<std::vector<workflow::ContentSignal>> ItemSignals(int64_t item_id) override;
+  Result<workflow::ContentReferrals> FindReferralsWithContent(
+      const std::vector<workflow::ContentSignal>& content) override;
+  Status PutReversalNotice(const workflow::ReversalNotice& n) override;
+  Result<workflow::ReversalNotice> GetReversalNotice(int64_t id) override;
+  Result<std::vector<workflow::ReversalNotice>> ListReversalNotices(
+      bool undelivered, std::string_view platform_id, size_t limit,
+      int64_t referral_id = 0) override;
+
   // --- workflow::AuditSink: the store's hash chain, inside the open change --------------
   Status Record(const workflow::AuditEvent& e) override;
 

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "store/crypto.h"
 #include "store/evidence.h"
 #include "store/sql_store.h"
 #include "store/test_db.h"
@@ -288,6 +289,61 @@ TEST_P(ReferralStoreTest, EvidencePackageVerifiesAndDetectsTampering) {
                                  })
                   .ok());
   EXPECT_EQ(expired, 2);
+  fs::remove_all(base);
+}
+
+TEST_P(ReferralStoreTest, RemoteMediaAreFetchedAndSealedOrRecordedUnavailable) {
+  namespace fs = std::filesystem;
+  const fs::path base =
+      fs::temp_directory_path() / ("vigil-remote-evidence-" + testing::BackendName(GetParam()) +
+                                   "-" + std::to_string(::getpid()));
+  fs::remove_all(base);
+  Item item;
+  item.url = "https://v.example/remote";
+  for (const char* uri : {"https://cdn.example/ok.jpg", "https://cdn.example/missing.jpg"}) {
+    Media m;
+    m.kind = "image";
+    m.uri = uri;
+    item.media.push_back(m);
+  }
+  auto stored = store_->AddItem("user:alice", item);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  auto req = Request("https://v.example/remote");
+  req.items[0].item_id = stored->id;
+  auto out = service_->Refer(req);
+  ASSERT_TRUE(out.ok());
+  const int64_t id = out->created.at(0);
+  auto remote = ListRemoteMedia(*repo_, *service_->Get(id));
+  ASSERT_TRUE(remote.ok());
+  ASSERT_EQ(remote->size(), 2u);
+  // A stand-in for the safe fetcher: one medium answers, the other is gone.
+  MediaFetch fetch = [](std::string_view url) -> Result<std::string> {
+    if (url.ends_with("ok.jpg")) return std::string("synthetic benign remote medium");
+    return Status::Unavailable("http 404");
+  };
+  auto fetched = FetchRemoteMedia(*remote, fetch);
+  EvidenceOptions eo;
+  eo.dir = (base / "kept").string();
+  auto sealed = PreserveEvidence(*repo_, *service_->Get(id), eo, clock_.NowMs(), fetched);
+  ASSERT_TRUE(sealed.ok()) << sealed.status().ToString();
+  ASSERT_EQ(sealed->size(), 3u);  // medium, unavailable, metadata
+  EXPECT_EQ((*sealed)[0].kind, "media");
+  EXPECT_EQ((*sealed)[0].sha256, Sha256Hex("synthetic benign remote medium"));
+  EXPECT_TRUE(fs::exists((*sealed)[0].location));
+  EXPECT_EQ((*sealed)[1].kind, "media_unavailable");
+  EXPECT_NE((*sealed)[1].name.find("https://cdn.example/missing.jpg"), std::string::npos);
+  EXPECT_NE((*sealed)[1].name.find("http 404"), std::string::npos);
+  // Both are on record now: nothing left to fetch for this referral.
+  auto again = ListRemoteMedia(*repo_, *service_->Get(id));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->empty());
+  // The package carries the fetched medium and lists the failed attempt.
+  const fs::path pkg = base / "pkg";
+  ASSERT_TRUE(ExportEvidencePackage(*repo_, id, pkg.string(), clock_.NowMs()).ok());
+  auto rep = VerifyEvidencePackage(pkg.string());
+  ASSERT_TRUE(rep.ok());
+  EXPECT_TRUE(rep->ok) << (rep->problems.empty() ? "" : rep->problems[0]);
+  EXPECT_EQ(rep->media, 1);
   fs::remove_all(base);
 }
 

@@ -32,6 +32,9 @@ class Rows {
   virtual bool IsNull(int col) = 0;
   virtual int64_t Int(int col) = 0;
   virtual std::string Text(int col) = 0;
+  // The same text without a copy: valid until the next Next() or the end of the Rows (bulk
+  // reads that decode in place, e.g. the matcher's lean load).
+  virtual std::string_view TextView(int col) = 0;
 };
 
 class Connection {

@@ -180,9 +180,59 @@ ALTER TABLE matches ADD COLUMN bank_version BIGINT NOT NULL DEFAULT 0;
 )sql"},
     // Reserved: 5 = operations (issue 7), 6 = reversals (issue 7), 7 = scale-out metrics
     // (issue 10). Each owner replaces only its own placeholder.
-    {5, "SELECT 1"},
-    {6, "SELECT 1"},
-    {7, "SELECT 1"},
+    // Operations ("action days", issue 7 item 9; store/operation_store.h): organisations,
+    // window and collection sources. items_by_source makes "items collected from the
+    // operation's sources in its window" an index range per source.
+    {5, R"sql(
+CREATE TABLE operations (
+  name TEXT PRIMARY KEY, title TEXT NOT NULL DEFAULT '', start_ms BIGINT NOT NULL,
+  end_ms BIGINT NOT NULL DEFAULT 0, state TEXT NOT NULL, created_by TEXT NOT NULL DEFAULT '',
+  created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL);
+CREATE TABLE operation_orgs (
+  operation TEXT NOT NULL REFERENCES operations(name), org TEXT NOT NULL,
+  PRIMARY KEY (operation, org));
+CREATE INDEX operation_orgs_by_org ON operation_orgs(org, operation);
+CREATE TABLE operation_sources (
+  operation TEXT NOT NULL REFERENCES operations(name), pos INTEGER NOT NULL,
+  source TEXT NOT NULL, PRIMARY KEY (operation, pos));
+CREATE INDEX items_by_source ON items(source, collected_ms);
+)sql"},
+    // Reversals (issue 7 item 8; workflow/reversal.h): a reversed signal is tombstoned and
+    // keeps when and why (an import does not bring it back); content_reversals keeps every
+    // reversed value whether or not a bank holds it (no new referral of it); notices to the
+    // platforms that acted are queued in reversal_notices (one JSON record each, like
+    // referrals).
+    {6, R"sql(
+ALTER TABLE signals ADD COLUMN reversed_ms BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE signals ADD COLUMN reversal_id BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE signals ADD COLUMN reversal_reason TEXT NOT NULL DEFAULT '';
+CREATE TABLE content_reversals (
+  reversal_id BIGINT NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL, bank TEXT NOT NULL,
+  reason TEXT NOT NULL, at_ms BIGINT NOT NULL, PRIMARY KEY (value, type, reversal_id));
+CREATE TABLE reversal_notices (
+  id BIGINT PRIMARY KEY, reversal_id BIGINT NOT NULL, referral_id BIGINT NOT NULL,
+  platform_id TEXT NOT NULL, state TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE,
+  created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL, record TEXT NOT NULL);
+CREATE INDEX reversal_notices_by_state ON reversal_notices(state, platform_id, id);
+CREATE INDEX reversal_notices_by_referral ON reversal_notices(referral_id, id);
+INSERT INTO referral_counters (name, value) VALUES ('reversal', 0), ('reversal_notice', 0);
+)sql"},
+    // Scale-out metrics (issue 10): each `vigil worker` upserts its own row every metrics
+    // interval, so `vigil serve` can show per-worker rates without subscribing to NATS.
+    {7, R"sql(
+CREATE TABLE worker_reports (
+  name TEXT PRIMARY KEY, processed BIGINT NOT NULL DEFAULT 0,
+  duplicates BIGINT NOT NULL DEFAULT 0, matches BIGINT NOT NULL DEFAULT 0,
+  dead BIGINT NOT NULL DEFAULT 0, rate_milli BIGINT NOT NULL DEFAULT 0,
+  bank_versions TEXT NOT NULL DEFAULT '', started_ms BIGINT NOT NULL,
+  last_seen_ms BIGINT NOT NULL);
+)sql"},
+    // Index load (issue 10): ForEachSignal (the full load of `vigil serve` and `vigil scan`)
+    // pages "bank_id = ? AND id > ? ... ORDER BY id LIMIT ?"; without (bank_id, id) every page
+    // sorted the whole bank.
+    {8, R"sql(
+CREATE INDEX signals_by_bank_id ON signals(bank_id, id);
+)sql"},
 };
 
 std::string ForDialect(std::string sql, Dialect d) {
@@ -576,6 +626,7 @@ class SqlStore final : public Store {
       int quality;
       std::string labels;
       bool removed;
+      bool reversed;  // reversed (workflow/reversal.h): an import does not bring it back
     };
     std::unordered_map<std::string, Existing> existing;
     std::vector<const SignalInput*> inserts;
@@ -593,7 +644,8 @@ class SqlStore final : public Store {
       // rows inserted in this very transaction, prefers the bank_id index and rescans the
       // whole bank for every batch, which made bulk imports quadratic.
       std::string q =
-          "SELECT id, value, quality, labels, removed_ms, bank_id FROM signals WHERE type = ? "
+          "SELECT id, value, quality, labels, removed_ms, bank_id, reversed_ms FROM signals "
+          "WHERE type = ? "
           "AND value IN (";
       params.clear();
       params.push_back(S(SignalTypeName(type)));
@@ -609,8 +661,9 @@ class SqlStore final : public Store {
           VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
           if (!more) break;
           if (rows->Int(5) != bank_id) continue;
-          existing.emplace(rows->Text(1), Existing{rows->Int(0), static_cast<int>(rows->Int(2)),
-                                                   rows->Text(3), rows->Int(4) != 0});
+          existing.emplace(rows->Text(1),
+                           Existing{rows->Int(0), static_cast<int>(rows->Int(2)), rows->Text(3),
+                                    rows->Int(4) != 0, rows->Int(6) != 0});
         }
       }
       inserts.clear();
@@ -622,6 +675,10 @@ class SqlStore final : public Store {
           continue;
         }
         const Existing& ex = it->second;
+        if (ex.reversed) {
+          ++result.unchanged;  // a reversed signal stays out of the bank
+          continue;
+        }
         if (ex.removed) {
           // A tombstone comes back as a fresh signal with the new provenance.
           VIGIL_RETURN_IF_ERROR(
@@ -719,8 +776,11 @@ class SqlStore final : public Store {
 
   Status ForEachSignal(int64_t bank_id, const SignalQuery& query,
                        const std::function<bool(const Signal&)>& fn) override {
-    std::string q =
-        std::string("SELECT ") + kSignalCols + " FROM signals WHERE bank_id = ? AND id > ?";
+    // A full read follows signals_by_bank_id (bank_id, id): an index range per page. A delta
+    // (since_version) follows signals_by_version and sorts the few changed rows; "+id" keeps
+    // SQLite from choosing signals_by_bank_id there, which would walk the whole bank.
+    std::string q = std::string("SELECT ") + kSignalCols + " FROM signals WHERE bank_id = ? AND " +
+                    (query.since_version > 0 ? "+id > ?" : "id > ?");
     if (query.since_version > 0) q += " AND version > ?";
     if (!query.include_removed && query.since_version == 0) q += " AND removed_ms = 0";
     if (query.type) q += " AND type = ?";
@@ -753,6 +813,70 @@ class SqlStore final : public Store {
       if (static_cast<int64_t>(page.size()) < kPageRows) return Status::OK();
       after = page.back().id;
     }
+  }
+
+  Status ForEachLiveSignalKey(SignalType type, int64_t bank_id,
+                              const std::function<bool(const LiveSignalKey&)>& fn) override {
+    // Keyset pages over signals_live_by_type (type, id) WHERE removed_ms = 0, like
+    // ForEachLiveHash: an index range per page whatever the bank's size (paging by
+    // "bank_id = ? ORDER BY id" has no index to follow and sorts the bank for every page).
+    // Three columns, and the values handed out in place (Rows::TextView).
+    std::string q =
+        "SELECT id, bank_id, value FROM signals WHERE type = ? AND removed_ms = 0 "
+        "AND id > ?";
+    if (bank_id > 0) q += " AND bank_id = ?";
+    q += " ORDER BY id LIMIT ?";
+    LiveSignalKey key;
+    key.type = type;
+    int64_t after = 0;
+    while (true) {
+      std::vector<Param> params = {S(SignalTypeName(type)), I(after)};
+      if (bank_id > 0) params.push_back(I(bank_id));
+      params.push_back(I(kPageRows));
+      VIGIL_ASSIGN_OR_RETURN(auto rows, conn_->Query(q, params));
+      int64_t n = 0;
+      while (true) {
+        VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+        if (!more) break;
+        ++n;
+        key.id = rows->Int(0);
+        key.bank_id = rows->Int(1);
+        key.value = rows->TextView(2);
+        if (!fn(key)) return Status::OK();
+      }
+      if (n < kPageRows) return Status::OK();
+      after = key.id;
+    }
+  }
+
+  Result<std::vector<Signal>> GetSignalsById(std::span<const int64_t> ids) override {
+    std::vector<Signal> out;
+    // Fixed IN-list sizes (short ones padded with a repeated id) keep the number of distinct
+    // prepared statements per connection at three.
+    for (size_t at = 0; at < ids.size();) {
+      const size_t left = ids.size() - at;
+      const size_t width = left <= 1 ? 1 : left <= 16 ? 16 : 256;
+      const size_t take = std::min(left, width);
+      std::string q = std::string("SELECT ") + kSignalCols + " FROM signals WHERE id IN (?";
+      std::vector<Param> params{I(ids[at])};
+      for (size_t i = 1; i < width; ++i) {
+        q += ", ?";
+        params.push_back(I(ids[at + std::min(i, take - 1)]));
+      }
+      q += ")";
+      VIGIL_ASSIGN_OR_RETURN(auto rows, conn_->Query(q, params));
+      while (true) {
+        VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+        if (!more) break;
+        out.push_back(ReadSignal(*rows));
+      }
+      at += take;
+    }
+    std::sort(out.begin(), out.end(), [](const Signal& a, const Signal& b) { return a.id < b.id; });
+    out.erase(std::unique(out.begin(), out.end(),
+                          [](const Signal& a, const Signal& b) { return a.id == b.id; }),
+              out.end());
+    return out;
   }
 
   Result<BankStats> GetBankStats(int64_t bank_id) override {
@@ -981,6 +1105,36 @@ class SqlStore final : public Store {
     if (!found) return Status::NotFound("work '" + std::string(work_key) + "' not found");
     return WorkRecord{rows->Text(0), rows->Int(1), rows->Int(2),
                       rows->Text(3), rows->Int(4), false};
+  }
+
+  Status ReportWorker(const WorkerReport& r) override {
+    return Exec(
+               "INSERT INTO worker_reports (name, processed, duplicates, matches, dead, "
+               "rate_milli, bank_versions, started_ms, last_seen_ms) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+               "processed = excluded.processed, duplicates = excluded.duplicates, "
+               "matches = excluded.matches, dead = excluded.dead, "
+               "rate_milli = excluded.rate_milli, bank_versions = excluded.bank_versions, "
+               "started_ms = excluded.started_ms, last_seen_ms = excluded.last_seen_ms",
+               {S(r.name), I(r.processed), I(r.duplicates), I(r.matches), I(r.dead),
+                I(r.rate_milli), S(r.bank_versions), I(r.started_ms), I(r.last_seen_ms)})
+        .status();
+  }
+
+  Result<std::vector<WorkerReport>> ListWorkerReports() override {
+    VIGIL_ASSIGN_OR_RETURN(auto rows,
+                           Q("SELECT name, processed, duplicates, matches, dead, rate_milli, "
+                             "bank_versions, started_ms, last_seen_ms FROM worker_reports "
+                             "ORDER BY name",
+                             {}));
+    std::vector<WorkerReport> out;
+    while (true) {
+      VIGIL_ASSIGN_OR_RETURN(bool more, rows->Next());
+      if (!more) break;
+      out.push_back({rows->Text(0), rows->Int(1), rows->Int(2), rows->Int(3), rows->Int(4),
+                     rows->Int(5), rows->Text(6), rows->Int(7), rows->Int(8)});
+    }
+    return out;
   }
 
   // --- collection (`vigil scan`) ------------------------------------------------------
@@ -1463,7 +1617,19 @@ class SqlStore final : public Store {
     }
     Item item = r.item;
     if (item.collected_ms == 0) item.collected_ms = now;
-    VIGIL_RETURN_IF_ERROR(InsertItemLocked(item));
+    // A collector's item (scan --nats stored it with its links): the media join it.
+    VIGIL_ASSIGN_OR_RETURN(
+        item.id, r.item_key.empty() ? Result<int64_t>(int64_t{0}) : ItemIdByKey(r.item_key));
+    if (item.id != 0) {
+      VIGIL_RETURN_IF_ERROR(InsertMediaLocked(item));
+    } else {
+      VIGIL_RETURN_IF_ERROR(InsertItemLocked(item));
+      if (!r.item_key.empty()) {
+        VIGIL_RETURN_IF_ERROR(
+            Exec("UPDATE items SET source_key = ? WHERE id = ?", {S(r.item_key), I(item.id)})
+                .status());
+      }
+    }
     VIGIL_RETURN_IF_ERROR(AppendAuditLocked(actor, "item.add", Target("item", item.id), "",
                                             item.url,
                                             "{\"media\":" + std::to_string(item.media.size()) +

@@ -62,6 +62,12 @@ class SqliteRows final : public Rows {
     return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n))
              : std::string();
   }
+  std::string_view TextView(int col) override {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    int n = sqlite3_column_bytes(stmt_, col);
+    return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(n))
+             : std::string_view();
+  }
 
  private:
   sqlite3* db_;

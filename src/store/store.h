@@ -42,7 +42,7 @@
 namespace vigil::store {
 
 // The schema version this binary writes and reads.
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 // Signals accepted by one AddSignals/RemoveSignals call (an import larger than this is
 // refused; split it).
 inline constexpr size_t kMaxSignalsPerChange = 20'000'000;
@@ -81,6 +81,15 @@ struct SignalQuery {
   std::optional<SignalType> type;
   std::string label;  // only signals carrying this label (empty = any)
   int64_t limit = 0;  // 0 = no limit
+};
+
+// What matching needs of one live signal (Store::ForEachLiveSignalKey). `value` points into
+// the database's row buffer: valid only during the callback that receives it.
+struct LiveSignalKey {
+  int64_t id = 0;
+  int64_t bank_id = 0;
+  SignalType type = SignalType::kPdq;
+  std::string_view value;
 };
 
 struct BankStats {
@@ -161,6 +170,16 @@ class Store {
                                const std::function<bool(const Signal&)>& fn) = 0;
   Result<std::vector<Signal>> ListSignals(int64_t bank_id, const SignalQuery& query);
   virtual Result<BankStats> GetBankStats(int64_t bank_id) = 0;
+  // The matcher's lean load (match::Matcher, issue 10): streams id, bank and value of every
+  // live signal of `type` in id order, of one bank (bank_id > 0) or of all, reading only
+  // those columns (through the (type, id) index of live signals, like ForEachLiveHash) and
+  // making no heap string per row. `fn` must not call the store (the rows are open while
+  // it runs); it returns false to stop early.
+  virtual Status ForEachLiveSignalKey(SignalType type, int64_t bank_id,
+                                      const std::function<bool(const LiveSignalKey&)>& fn) = 0;
+  // Full rows (live or removed, any bank) of the given signal ids, in id order; ids that are
+  // not stored are left out. For provenance looked up lazily by signal id.
+  virtual Result<std::vector<Signal>> GetSignalsById(std::span<const int64_t> ids) = 0;
 
   // The hook for the match index: streams (signal id, hash) of every live signal of a
   // 256-bit type (pdq; vpdq/tmk values are not Hash256) across all banks, in id order,
@@ -223,6 +242,14 @@ class Store {
   // The ledger row for a key; NotFound if that work was never done.
   virtual Result<WorkRecord> GetWork(std::string_view work_key) {
     return Status::NotFound("work '" + std::string(work_key) + "' not found");
+  }
+  // Worker reports (migration 7): upserts the row of report.name; lists every row, by name.
+  virtual Status ReportWorker(const WorkerReport& report) {
+    (void)report;
+    return Status::Unsupported("this store has no worker reports");
+  }
+  virtual Result<std::vector<WorkerReport>> ListWorkerReports() {
+    return Status::Unsupported("this store has no worker reports");
   }
 
   // --- audit ------------------------------------------------------------------------

@@ -299,6 +299,115 @@ TEST_P(StoreTest, LiveHashStreamPagesAcrossBanks) {
             StatusCode::kUnsupported);
 }
 
+// The matcher's lean read (issue 10): id, bank and value of live signals of one type, of one
+// bank or all, in id order across pages (20 000 rows each); full rows back by id.
+TEST_P(StoreTest, LeanSignalKeysAndSignalsById) {
+  Bank b1 = MakeBank("lean1");
+  Bank b2 = MakeBank("lean2");
+  std::vector<SignalInput> in;
+  for (int i = 0; i < 20'100; ++i) in.push_back({SignalType::kPdq, Pdq(i), 90, {}, ""});
+  in.push_back({SignalType::kMd5, std::string(32, 'b'), -1, {"severity:high"}, "file:x"});
+  in.push_back({SignalType::kUrl, "https://example.org/a", -1, {}, ""});
+  ASSERT_TRUE(store_->AddSignals("test", b1.id, in, 0).ok());
+  std::vector<SignalInput> other = {{SignalType::kPdq, Pdq(70'000), 100, {}, ""}};
+  ASSERT_TRUE(store_->AddSignals("test", b2.id, other, 0).ok());
+  std::vector<MediaSignal> gone = {{SignalType::kPdq, Pdq(7), -1}};
+  ASSERT_TRUE(store_->RemoveSignals("test", b1.id, gone).ok());
+
+  // The reference: the full read of the same bank.
+  std::vector<Signal> full;
+  ASSERT_TRUE(store_
+                  ->ForEachSignal(b1.id, {},
+                                  [&](const Signal& s) {
+                                    full.push_back(s);
+                                    return true;
+                                  })
+                  .ok());
+  ASSERT_EQ(full.size(), 20'101u);
+  // Per type, of one bank: the full read's rows of that type, same ids, values, order.
+  size_t total = 0;
+  for (SignalType type : kAllSignalTypes) {
+    std::vector<Signal> expected;
+    for (const Signal& s : full) {
+      if (s.type == type) expected.push_back(s);
+    }
+    std::vector<Signal> lean;
+    ASSERT_TRUE(store_
+                    ->ForEachLiveSignalKey(type, b1.id,
+                                           [&](const LiveSignalKey& k) {
+                                             Signal s;
+                                             s.id = k.id;
+                                             s.bank_id = k.bank_id;
+                                             s.type = k.type;
+                                             s.value = std::string(k.value);
+                                             lean.push_back(std::move(s));
+                                             return true;
+                                           })
+                    .ok());
+    ASSERT_EQ(lean.size(), expected.size()) << SignalTypeName(type);
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(lean[i].id, expected[i].id);
+      EXPECT_EQ(lean[i].bank_id, b1.id);
+      EXPECT_EQ(lean[i].type, type);
+      EXPECT_EQ(lean[i].value, expected[i].value);
+    }
+    total += lean.size();
+  }
+  EXPECT_EQ(total, full.size());
+  // Of all banks: b2's hash too, in id order.
+  int64_t all = 0, last = 0;
+  bool ordered = true, saw_b2 = false;
+  ASSERT_TRUE(store_
+                  ->ForEachLiveSignalKey(SignalType::kPdq, 0,
+                                         [&](const LiveSignalKey& k) {
+                                           ordered &= k.id > last;
+                                           last = k.id;
+                                           saw_b2 |= k.bank_id == b2.id && k.value == Pdq(70'000);
+                                           ++all;
+                                           return true;
+                                         })
+                  .ok());
+  EXPECT_EQ(all, 20'100);
+  EXPECT_TRUE(ordered);
+  EXPECT_TRUE(saw_b2);
+  int64_t seen = 0;  // stopping early
+  ASSERT_TRUE(store_
+                  ->ForEachLiveSignalKey(SignalType::kPdq, b1.id,
+                                         [&](const LiveSignalKey&) { return ++seen < 3; })
+                  .ok());
+  EXPECT_EQ(seen, 3);
+
+  // By id: any bank, removed ones too, unknown ids left out, in id order, each once.
+  auto removed = store_->GetSignal(b1.id, SignalType::kPdq, Pdq(7));
+  ASSERT_TRUE(removed.ok());
+  auto md5 = store_->GetSignal(b1.id, SignalType::kMd5, std::string(32, 'b'));
+  ASSERT_TRUE(md5.ok());
+  std::vector<int64_t> ids = {md5->id, full[0].id, removed->id, 999'999'999, md5->id};
+  for (int i = 0; i < 40; ++i) ids.push_back(full[static_cast<size_t>(100 + i)].id);
+  auto got = store_->GetSignalsById(ids);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), 43u);
+  for (size_t i = 1; i < got->size(); ++i) EXPECT_LT((*got)[i - 1].id, (*got)[i].id);
+  bool saw_md5 = false, saw_removed = false;
+  for (const Signal& s : *got) {
+    if (s.id == md5->id) {
+      saw_md5 = true;
+      EXPECT_EQ(s.labels, std::vector<std::string>{"severity:high"});
+      EXPECT_EQ(s.source_exchange, "file:x");
+      EXPECT_EQ(s.value, std::string(32, 'b'));
+    }
+    if (s.id == removed->id) {
+      saw_removed = true;
+      EXPECT_FALSE(s.live());
+    }
+  }
+  EXPECT_TRUE(saw_md5);
+  EXPECT_TRUE(saw_removed);
+  auto none = store_->GetSignalsById({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_P(StoreTest, ItemsMatchesPlatformsLabels) {
   auto p =
       store_->CreatePlatform("test", {0, "example-video", "video.example", "abuse@example", 0});

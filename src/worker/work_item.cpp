@@ -91,6 +91,7 @@ Result<std::string> Base64Decode(std::string_view text) {
 std::string EncodeWorkItem(const WorkItem& item) {
   boost::json::object o;
   o["key"] = item.key;
+  if (!item.item_key.empty()) o["item_key"] = item.item_key;
   if (!item.source.empty()) o["source"] = item.source;
   if (!item.url.empty()) o["url"] = item.url;
   if (!item.account.empty()) o["account"] = item.account;
@@ -102,6 +103,7 @@ std::string EncodeWorkItem(const WorkItem& item) {
     if (!m.uri.empty()) mo["uri"] = m.uri;
     if (!m.path.empty()) mo["path"] = m.path;
     if (!m.data.empty()) mo["data"] = Base64Encode(m.data);
+    if (!m.fetch.empty()) mo["fetch"] = m.fetch;
     media.push_back(std::move(mo));
   }
   o["media"] = std::move(media);
@@ -124,6 +126,11 @@ Result<WorkItem> ParseWorkItem(std::string_view json) {
   item.key = GetString(*o, "key");
   if (item.key.empty() || item.key.size() > kMaxWorkKeyBytes) {
     return Status::InvalidArgument("work item: \"key\" must be a string of 1 to " +
+                                   std::to_string(kMaxWorkKeyBytes) + " bytes");
+  }
+  item.item_key = GetString(*o, "item_key");
+  if (item.item_key.size() > kMaxWorkKeyBytes) {
+    return Status::InvalidArgument("work item: \"item_key\" is longer than " +
                                    std::to_string(kMaxWorkKeyBytes) + " bytes");
   }
   item.source = GetString(*o, "source");
@@ -149,10 +156,16 @@ Result<WorkItem> ParseWorkItem(std::string_view json) {
     if (!kind.empty()) m.kind = kind;
     m.uri = GetString(*mo, "uri");
     m.path = GetString(*mo, "path");
+    m.fetch = GetString(*mo, "fetch");
     std::string data = GetString(*mo, "data");
-    if (m.path.empty() == data.empty()) {
+    if (int(!m.path.empty()) + int(!data.empty()) + int(!m.fetch.empty()) != 1) {
+      return Status::InvalidArgument(
+          "work item '" + item.key +
+          "': a media entry needs exactly one of \"path\", \"data\" and \"fetch\"");
+    }
+    if (!m.fetch.empty() && m.fetch.rfind("http://", 0) != 0 && m.fetch.rfind("https://", 0) != 0) {
       return Status::InvalidArgument("work item '" + item.key +
-                                     "': a media entry needs exactly one of \"path\" and \"data\"");
+                                     "': \"fetch\" must be an http(s) URL");
     }
     if (!data.empty()) {
       auto bytes = Base64Decode(data);

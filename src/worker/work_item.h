@@ -4,10 +4,15 @@
 // tests need no server.
 //
 // Work item JSON (docs/operations.md):
-//   {"key": "...", "source": "...", "url": "...", "account": "...", "posted_ms": 0,
+//   {"key": "...", "item_key": "...", "source": "...", "url": "...", "account": "...",
+//    "posted_ms": 0,
 //    "media": [{"kind": "image", "uri": "...", "data": "<base64 bytes>"},
-//              {"kind": "image", "uri": "...", "path": "/shared/file.jpg"}]}
+//              {"kind": "image", "uri": "...", "path": "/shared/file.jpg"},
+//              {"kind": "image", "fetch": "https://host/a.jpg"}]}
 // `key` is the work identity: the store's ledger makes processing a key twice a no-op.
+// `item_key` (optional): the stable key of an item a collector already stored (`vigil scan
+// --nats` stores items and links itself); the worker attaches the media to that item
+// instead of creating one.
 //
 // Thread safety: free functions without shared state.
 #pragma once
@@ -26,17 +31,21 @@ namespace vigil::worker {
 // path on storage the workers share.
 inline constexpr size_t kMaxWorkMessageBytes = 1 << 20;
 inline constexpr size_t kMaxWorkKeyBytes = 1024;
+// Media bytes one message can carry inline (base64 grows them by 4/3; room for the rest).
+inline constexpr uint64_t kMaxInlineMediaBytes = kMaxWorkMessageBytes * 3 / 4 - 4096;
 inline constexpr size_t kMaxMediaPerItem = 64;
 
 struct WorkMedia {
   std::string kind = "image";
-  std::string uri;   // where the bytes came from (recorded with the media)
-  std::string path;  // read the bytes from this file (storage the workers share) ...
-  std::string data;  // ... or these bytes, carried in the message
+  std::string uri;    // where the bytes came from (recorded with the media)
+  std::string path;   // read the bytes from this file (storage the workers share) ...
+  std::string data;   // ... or these bytes, carried in the message ...
+  std::string fetch;  // ... or fetch them from this http(s) URL (the worker's SafeFetcher)
 };
 
 struct WorkItem {
   std::string key;
+  std::string item_key;
   std::string source;
   std::string url;
   std::string account;
@@ -46,7 +55,7 @@ struct WorkItem {
 
 std::string EncodeWorkItem(const WorkItem& item);
 // InvalidArgument naming the problem for malformed JSON, a missing or oversized key, a
-// media entry with neither or both of path/data, bad base64, or more than the limits.
+// media entry with not exactly one of path/data/fetch, bad base64, or more than the limits.
 Result<WorkItem> ParseWorkItem(std::string_view json);
 
 std::string Base64Encode(std::string_view bytes);

@@ -60,6 +60,24 @@ TEST(WorkItem, RejectsMalformed) {
   EXPECT_FALSE(ParseWorkItem(std::string(kMaxWorkMessageBytes + 1, ' ')).ok());
 }
 
+TEST(WorkItem, CarriesFetchUrlsAndItemKeys) {
+  WorkItem w;
+  w.key = "scan:telegram:chan:1";
+  w.item_key = "telegram:chan:1";
+  w.media.push_back({});
+  w.media[0].fetch = "https://example.org/a.jpg";
+  auto back = ParseWorkItem(EncodeWorkItem(w));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->item_key, "telegram:chan:1");
+  ASSERT_EQ(back->media.size(), 1u);
+  EXPECT_EQ(back->media[0].fetch, "https://example.org/a.jpg");
+  for (const char* bad : {R"({"key":"k","media":[{"fetch":"file:///etc/passwd"}]})",
+                          R"({"key":"k","media":[{"fetch":"https://a/b","path":"/x"}]})",
+                          R"({"key":"k","media":[{"fetch":"https://a/b","data":"AA=="}]})"}) {
+    EXPECT_FALSE(ParseWorkItem(bad).ok()) << bad;
+  }
+}
+
 TEST(BankNotice, Parses) {
   auto n = ParseBankNotice(BankSubject("VIGIL_BANKS", 7), "42");
   ASSERT_TRUE(n.ok());
@@ -140,6 +158,63 @@ TEST_P(WorkLedger, RecordsEachKeyOnce) {
   auto audit = s.VerifyAudit();
   ASSERT_TRUE(audit.ok());
   EXPECT_TRUE(audit->ok);
+}
+
+// scan --nats: the item is stored first (with its stable key); the worker's result joins it.
+// Worker reports (migration 7) are one row per worker, overwritten.
+TEST_P(WorkLedger, AttachesMediaToCollectedItemsAndKeepsWorkerReports) {
+  std::string db = store::testing::NewDatabase(GetParam());
+  ASSERT_FALSE(db.empty());
+  auto st = store::OpenStore(db);
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+  store::Store& s = **st;
+  store::CollectedItem c;
+  c.source_key = "feed:x:1";
+  c.item.source = "scan:rss";
+  c.item.url = "https://example.org/p/1";
+  auto stored = s.UpsertItems("test", std::span(&c, 1));
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  const int64_t id = (*stored)[0].item.id;
+
+  store::WorkResult r;
+  r.work_key = "scan:feed:x:1";
+  r.item_key = "feed:x:1";
+  r.worker = "w1";
+  store::Media m;
+  m.kind = "image";
+  m.signals.push_back({store::SignalType::kSha256, std::string(64, 'b'), -1});
+  r.item.media.push_back(m);
+  store::WorkResult fresh = r;  // a key no collector stored: the item is created with it
+  fresh.work_key = "scan:feed:x:2";
+  fresh.item_key = "feed:x:2";
+  std::vector<store::WorkResult> batch{r, fresh};
+  auto done = s.RecordWork("worker:w1", batch);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ((*done)[0].item_id, id);
+  auto item = s.GetItem(id);
+  ASSERT_TRUE(item.ok());
+  EXPECT_EQ(item->url, "https://example.org/p/1");
+  EXPECT_EQ(item->media.size(), 1u);
+  auto created = s.FindItemBySourceKey("feed:x:2");
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(created->id, (*done)[1].item_id);
+  EXPECT_TRUE((*s.RecordWork("worker:w2", std::span(&r, 1)))[0].duplicate);
+  EXPECT_EQ(s.GetItem(id)->media.size(), 1u);
+
+  store::WorkerReport rep{"w1", 10, 1, 2, 0, 2500, "1:3", 1000, 2000};
+  ASSERT_TRUE(s.ReportWorker(rep).ok());
+  rep.processed = 20;
+  rep.last_seen_ms = 3000;
+  ASSERT_TRUE(s.ReportWorker(rep).ok());
+  ASSERT_TRUE(s.ReportWorker({"w0", 1, 0, 0, 0, 0, "", 1, 1}).ok());
+  auto reports = s.ListWorkerReports();
+  ASSERT_TRUE(reports.ok()) << reports.status().ToString();
+  ASSERT_EQ(reports->size(), 2u);
+  EXPECT_EQ((*reports)[0].name, "w0");
+  EXPECT_EQ((*reports)[1].processed, 20);
+  EXPECT_EQ((*reports)[1].rate_milli, 2500);
+  EXPECT_EQ((*reports)[1].bank_versions, "1:3");
+  EXPECT_EQ((*reports)[1].last_seen_ms, 3000);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, WorkLedger,

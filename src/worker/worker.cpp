@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "collect/fetcher.h"
 #include "core/file.h"
 #include "match/matcher.h"
 #include "pipeline/media_hasher.h"
@@ -56,6 +57,7 @@ Result<store::WorkResult> ProcessWorkItem(const WorkItem& w, const match::Matche
                                           const WorkerOptions& options) {
   store::WorkResult r;
   r.work_key = w.key;
+  r.item_key = w.item_key;
   r.worker = options.name;
   r.item.source = w.source.empty() ? "worker" : w.source;
   r.item.url = w.url;
@@ -65,15 +67,29 @@ Result<store::WorkResult> ProcessWorkItem(const WorkItem& w, const match::Matche
     const WorkMedia& wm = w.media[i];
     std::vector<uint8_t> file;
     std::span<const uint8_t> bytes;
+    std::string fetched;
     if (!wm.path.empty()) {
       VIGIL_ASSIGN_OR_RETURN(file, ReadFileBytes(wm.path, kMaxMediaFileBytes));
       bytes = file;
+    } else if (!wm.fetch.empty()) {
+      collect::FetchOptions fo;
+      fo.max_bytes = options.max_fetch_bytes;
+      fo.timeout = options.fetch_timeout;
+      fo.allow_loopback = options.allow_loopback_fetch;
+      auto got = collect::SafeFetcher(fo).Fetch(wm.fetch);
+      if (!got.ok()) return got.status().WithContext("fetching media " + std::to_string(i));
+      if (got->status != 200) {
+        return Status::Unavailable("fetching media " + std::to_string(i) + ": HTTP status " +
+                                   std::to_string(got->status) + " from " + wm.fetch);
+      }
+      fetched = std::move(got->body);
+      bytes = {reinterpret_cast<const uint8_t*>(fetched.data()), fetched.size()};
     } else {
       bytes = {reinterpret_cast<const uint8_t*>(wm.data.data()), wm.data.size()};
     }
     store::Media media;
     media.kind = wm.kind;
-    media.uri = wm.uri.empty() ? wm.path : wm.uri;
+    media.uri = !wm.uri.empty() ? wm.uri : !wm.path.empty() ? wm.path : wm.fetch;
     if (wm.kind == "image") {
       pipeline::ImageHashOptions ho;
       auto h = pipeline::HashImageBytes(bytes, ho);
@@ -132,8 +148,16 @@ Status Worker::Run() {
   // skipped), so none is missed.
   VIGIL_ASSIGN_OR_RETURN(im.banks, im.js->FollowBanks(options_.names));
   const auto load_start = Clock::now();
-  VIGIL_RETURN_IF_ERROR(im.matcher.Load(*im.store));
+  // Lean load (issue 10: ready in seconds with a 1M-hash index): only what matching needs;
+  // provenance of a hit comes through a store connection of the loader's own, so Match
+  // never shares im.store across threads.
+  match::Matcher::LoadOptions load;
+  load.provenance =
+      match::OwnStoreProvenanceLoader([db = options_.db] { return store::OpenStore(db); });
+  load.pdq_cache_dir = options_.index_cache_dir;
+  VIGIL_RETURN_IF_ERROR(im.matcher.Load(*im.store, load));
   stats_.index_load_seconds.store(Seconds(Clock::now() - load_start));
+  bool index_changed = false;  // a bank refreshed since the last report
   auto apply_bank_notices = [&]() -> Status {
     VIGIL_ASSIGN_OR_RETURN(auto notices, im.banks->Drain(1024));
     for (Message& m : notices) {
@@ -142,6 +166,7 @@ Status Worker::Run() {
       stats_.bank_notices.fetch_add(1);
       if (n->second <= im.matcher.BankVersion(n->first)) continue;
       VIGIL_RETURN_IF_ERROR(im.matcher.RefreshBank(*im.store, n->first));
+      index_changed = true;
     }
     return Status::OK();
   };
@@ -149,10 +174,15 @@ Status Worker::Run() {
   VIGIL_ASSIGN_OR_RETURN(im.work, im.js->PullWork(options_.names));
   stats_.index_signals.store(static_cast<int64_t>(im.matcher.live_signals()));
   stats_.ready_seconds.store(Seconds(Clock::now() - start));
-  options_.log("worker " + options_.name + ": ready in " +
-               std::to_string(stats_.ready_seconds.load()) + " s (index load " +
-               std::to_string(stats_.index_load_seconds.load()) + " s); index " +
-               std::to_string(im.matcher.live_signals()) + " signals, banks " + BankVersions());
+  options_.log(
+      "worker " + options_.name + ": ready in " + std::to_string(stats_.ready_seconds.load()) +
+      " s (index load " + std::to_string(stats_.index_load_seconds.load()) + " s: rows " +
+      std::to_string(im.matcher.last_load_stats().read_s) + " s, build " +
+      std::to_string(im.matcher.last_load_stats().build_s) + " s" +
+      (options_.index_cache_dir.empty() ? std::string()
+                                        : ", snapshot " + im.matcher.last_load_stats().pdq_cache) +
+      "); index " + std::to_string(im.matcher.live_signals()) + " signals, banks " +
+      BankVersions());
 
   auto last_log = Clock::now();
   int64_t last_processed = 0;
@@ -184,6 +214,38 @@ Status Worker::Run() {
     last_processed = p;
   };
 
+  // The report row `vigil serve` reads (per-worker rates on /metrics). Best effort: a store
+  // that is down only delays it.
+  const int64_t started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+  auto last_report = Clock::now();
+  int64_t last_reported = 0;
+  auto report = [&](bool force) {
+    auto now = Clock::now();
+    if (!im.store || (!force && (options_.report_interval.count() == 0 ||
+                                 now - last_report < options_.report_interval))) {
+      return;
+    }
+    store::WorkerReport r;
+    r.name = options_.name;
+    r.processed = stats_.processed.load();
+    r.duplicates = stats_.duplicates.load();
+    r.matches = stats_.matches.load();
+    r.dead = stats_.dead.load();
+    r.rate_milli = static_cast<int64_t>(1000.0 * static_cast<double>(r.processed - last_reported) /
+                                        std::max(1e-3, Seconds(now - last_report)));
+    r.bank_versions = BankVersions();
+    r.started_ms = started_ms;
+    r.last_seen_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    (void)im.store->ReportWorker(r);
+    last_report = now;
+    last_reported = r.processed;
+  };
+  report(true);
+
   auto dead_letter = [&](Message& m, const std::string& reason) {
     // Publish first, then terminate: a crash in between leaves a duplicate dead letter
     // (deduplicated by the message id within the window), never a lost one.
@@ -212,6 +274,8 @@ Status Worker::Run() {
 
   while (!stop_.load()) {
     log_metrics(false);
+    report(index_changed);
+    index_changed = false;
     if (Status s = apply_bank_notices(); !s.ok()) {
       // The store went away while refreshing: reconnect, then carry on with the old index.
       options_.log("worker " + options_.name + ": bank refresh failed: " + s.message());
@@ -308,6 +372,7 @@ Status Worker::Run() {
     idle_since = Clock::now();
   }
   log_metrics(true);
+  report(true);
   return Status::OK();
 }
 

@@ -44,6 +44,14 @@ inline constexpr std::chrono::milliseconds kStoreRetryMin{100};
 inline constexpr std::chrono::milliseconds kStoreRetryMax{2000};
 // Largest media file a work item may point to by path.
 inline constexpr uint64_t kMaxMediaFileBytes = 256ull << 20;
+// Largest media a work item may name by URL ("fetch"): read through collect's SafeFetcher,
+// which refuses private and loopback addresses. A failed fetch is retried like any failure
+// and dead-lettered with the reason after max_deliver attempts.
+inline constexpr uint64_t kDefaultMaxFetchBytes = 64ull << 20;
+inline constexpr std::chrono::milliseconds kDefaultFetchTimeout{20'000};
+// How often a worker upserts its report row (processed, rate, bank versions) in the store,
+// which `vigil serve` shows on /metrics and GET /api/v1/queue.
+inline constexpr std::chrono::milliseconds kDefaultReportInterval{5000};
 
 struct WorkerOptions {
   std::string nats_urls;  // comma-separated
@@ -59,8 +67,17 @@ struct WorkerOptions {
   // Stop once the queue has been empty for this long (0: run until stopped). For benches
   // and batch jobs.
   std::chrono::milliseconds exit_when_idle{0};
+  // Media named by URL: size and time limits; loopback allowed only for tests.
+  uint64_t max_fetch_bytes = kDefaultMaxFetchBytes;
+  std::chrono::milliseconds fetch_timeout = kDefaultFetchTimeout;
+  bool allow_loopback_fetch = false;
+  // Report row in the store every this often (0: never).
+  std::chrono::milliseconds report_interval = kDefaultReportInterval;
   // Called with each metrics line (default: stderr).
   std::function<void(const std::string&)> log;
+  // This worker's PDQ index snapshot directory (match::Matcher::LoadOptions::pdq_cache_dir):
+  // a restart at unchanged bank versions maps it instead of reading every hash. "": none.
+  std::string index_cache_dir;
 };
 
 struct WorkerStats {

@@ -2,7 +2,7 @@
 // line, so the tests can kill -9 real worker processes without building the whole CLI.
 //   vigil_worker_runner --nats URLS --db DB --name N --stream S --banks-stream B
 //                       --replicas R --ack-wait S --max-deliver N --retry-delay S --batch N
-//                       --metrics-interval S
+//                       --metrics-interval S --report-interval S --allow-loopback-fetch 0|1
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -48,6 +48,10 @@ int main(int argc, char** argv) {
       o.batch = std::atoi(v);
     else if (k == "--metrics-interval")
       o.metrics_interval = Ms(v);
+    else if (k == "--report-interval")
+      o.report_interval = Ms(v);
+    else if (k == "--allow-loopback-fetch")  // value 1: tests serve media on loopback
+      o.allow_loopback_fetch = std::string(v) == "1";
     else {
       std::fprintf(stderr, "vigil_worker_runner: unknown flag %s\n", k.c_str());
       return 2;

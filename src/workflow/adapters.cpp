@@ -1,5 +1,7 @@
 #include "workflow/adapters.h"
 
+#include <algorithm>
+
 #include "collect/url.h"
 
 namespace vigil::workflow {
@@ -33,6 +35,33 @@ std::function<bool(std::string_view)> RegistryTcoScope(const collect::PlatformRe
     const collect::Platform* p = registry->Find(id);
     // Unknown platforms get the benefit of the doubt: the authority's assessment decides.
     return p == nullptr || p->tco_hosting_service;
+  };
+}
+
+std::map<std::string, std::vector<std::string>> RemovalMarkers(
+    const collect::PlatformRegistry& registry,
+    const std::map<std::string, std::vector<std::string>>& operator_markers) {
+  std::map<std::string, std::vector<std::string>> out;
+  auto add = [&](const std::string& id, const std::vector<std::string>& markers) {
+    auto& v = out[id];
+    for (const auto& m : markers) {
+      if (!m.empty() && std::find(v.begin(), v.end(), m) == v.end()) v.push_back(m);
+    }
+    if (v.empty()) out.erase(id);
+  };
+  for (const collect::Platform& p : registry.platforms()) add(p.id, p.removal_markers);
+  for (const auto& [id, markers] : operator_markers) add(id, markers);
+  return out;
+}
+
+std::function<Result<std::string>(std::string_view url)> FetchBody(
+    const collect::SafeFetcher* fetcher) {
+  return [fetcher](std::string_view url) -> Result<std::string> {
+    VIGIL_ASSIGN_OR_RETURN(collect::FetchResult f, fetcher->Fetch(url));
+    if (f.status < 200 || f.status > 299) {
+      return Status::Unavailable("http " + std::to_string(f.status));
+    }
+    return std::move(f.body);
   };
 }
 

@@ -6,6 +6,8 @@
 // - RegistryTcoScope: the platform registry's tco_hosting_service as
 //   ServiceOptions::is_tco_hosting_service.
 // - ConfirmedItemFromUrl: canonicalises and attributes a raw URL.
+// - RemovalMarkers, FetchBody: the registry's removal pages and the safe fetcher for the
+//   maintenance loop (maintenance.h) and remote evidence (store/evidence.h).
 //
 // Thread safety: StoreAuditSink serialises its store use with a mutex (a Store is one
 // connection); FetcherProber and RegistryTcoScope are safe from any thread once built.
@@ -50,6 +52,18 @@ class FetcherProber final : public UrlProber {
 
 // Reads `registry` (which must outlive the returned function).
 std::function<bool(std::string_view)> RegistryTcoScope(const collect::PlatformRegistry* registry);
+
+// Removal-page markers per platform for FetcherProber: the registry's `removal_markers`
+// plus the operator's own (the delivery directory's), without duplicates.
+std::map<std::string, std::vector<std::string>> RemovalMarkers(
+    const collect::PlatformRegistry& registry,
+    const std::map<std::string, std::vector<std::string>>& operator_markers);
+
+// Reads a URL's bytes through `fetcher` (which must outlive the function), for evidence of
+// media that exist only at a URL: the body of a 2xx answer; Unavailable("http <status>")
+// for any other status; the fetcher's own errors (refused address, size limit, timeout).
+std::function<Result<std::string>(std::string_view url)> FetchBody(
+    const collect::SafeFetcher* fetcher);
 
 // A ConfirmedItem for `raw_url`: canonical URL and platform id ("unknown:<domain>" when the
 // registry does not know the host). InvalidArgument / Unsupported from canonicalisation.

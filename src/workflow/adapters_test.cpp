@@ -149,5 +149,44 @@ TEST(Adapters, FetcherProberSeesStatusAndRemovalPage) {
             StatusCode::kPermissionDenied);
 }
 
+TEST(Adapters, RegistryRemovalMarkersAndFetchBody) {
+  auto reg = collect::PlatformRegistry::Parse(
+      R"({"version":1,"platforms":[
+        {"id":"videohost","name":"V","operator":"V Inc","category":"video","domains":["v.example"],"referral":["api"],"tco_hosting_service":true,"removal_markers":["This video has been removed","/removed"]},
+        {"id":"plain","name":"P","operator":"P Inc","category":"video","domains":["p.example"],"tco_hosting_service":true}]})",
+      "test");
+  ASSERT_TRUE(reg.ok()) << reg.status().ToString();
+  auto m = RemovalMarkers(*reg, {{"videohost", {"/removed", "Gone for good"}}, {"other", {""}}});
+  ASSERT_EQ(m.size(), 1u);  // "plain" has none; "other" only an empty one
+  EXPECT_EQ(m["videohost"],
+            (std::vector<std::string>{"This video has been removed", "/removed", "Gone for good"}));
+  EXPECT_FALSE(
+      collect::PlatformRegistry::Parse(
+          R"({"platforms":[{"id":"x","name":"X","category":"video","domains":["x.example"],"tco_hosting_service":true,"removal_markers":"nope"}]})",
+          "bad")
+          .ok());
+
+  collect::FetchOptions opt;
+  opt.allow_loopback = true;
+  opt.timeout = std::chrono::milliseconds(5000);
+  collect::SafeFetcher fetcher(opt);
+  auto fetch = FetchBody(&fetcher);
+  {
+    TinyHttpServer srv(200, "synthetic medium bytes", 1);
+    auto got = fetch("http://127.0.0.1:" + std::to_string(srv.port()) + "/m.jpg");
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(*got, "synthetic medium bytes");
+  }
+  {
+    TinyHttpServer srv(404, "no", 1);
+    auto got = fetch("http://127.0.0.1:" + std::to_string(srv.port()) + "/m.jpg");
+    EXPECT_EQ(got.status().code(), StatusCode::kUnavailable);
+    EXPECT_NE(got.status().message().find("404"), std::string::npos);
+  }
+  collect::SafeFetcher strict;
+  EXPECT_EQ(FetchBody(&strict)("http://127.0.0.1:9/m.jpg").status().code(),
+            StatusCode::kPermissionDenied);
+}
+
 }  // namespace
 }  // namespace vigil::workflow

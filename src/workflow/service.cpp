@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <map>
 #include <set>
 #include <utility>
@@ -209,7 +210,23 @@ Result<ReferOutcome> ReferralService::Refer(const ReferRequest& req) {
       return Status::InvalidArgument(where + ": a field is too long");
     }
   }
+  // Reversed content (reversal.h) is never referred again, however it was found.
+  {
+    std::vector<ContentSignal> hashes;
+    for (const ConfirmedItem& c : req.items) {
+      if (!c.sha256.empty()) hashes.push_back({"sha256", c.sha256});
+      if (!c.pdq.empty()) hashes.push_back({"pdq", c.pdq});
+    }
+    VIGIL_ASSIGN_OR_RETURN(std::vector<ContentSignal> reversed, repo_->FindReversed(hashes));
+    if (!reversed.empty()) {
+      return Status::FailedPrecondition("the " + reversed[0].type + " " + reversed[0].value +
+                                        " was reversed (complaint upheld) and is not referred");
+    }
+  }
   const int64_t now = clock_->NowMs();
+  if (!req.operation.empty() && options_.check_operation) {
+    VIGIL_RETURN_IF_ERROR(options_.check_operation(req.operation, req.org, now));
+  }
 
   // Group per platform, and for an order, split off what is out of TCO scope.
   struct Bucket {
@@ -808,6 +825,302 @@ Status ReferralService::Reinstate(std::string_view actor, int64_t referral_id,
   json::object d;
   d["reason"] = std::string(reason);
   return Transition(r, ReferralState::kReinstated, actor, "removal reversed", json::serialize(d));
+}
+
+// ---------------------------------------------------------------------------------------
+// Reversal (reversal.h)
+
+namespace {
+
+void AddItemContent(const ReferralItem& it, std::vector<ContentSignal>& out) {
+  if (!it.sha256.empty()) out.push_back({"sha256", it.sha256});
+  if (!it.pdq.empty()) out.push_back({"pdq", it.pdq});
+}
+
+bool ItemHasContent(const ReferralItem& it, const std::set<ContentSignal>& content,
+                    const std::set<int64_t>& item_ids) {
+  return (!it.sha256.empty() && content.count({"sha256", it.sha256})) ||
+         (!it.pdq.empty() && content.count({"pdq", it.pdq})) ||
+         (it.item_id > 0 && item_ids.count(it.item_id));
+}
+
+json::array ContentJson(const std::vector<ContentSignal>& v) {
+  json::array a;
+  for (const ContentSignal& c : v) a.push_back(json::object{{"type", c.type}, {"value", c.value}});
+  return a;
+}
+
+// What the platform did about the referral: its latest action, or where it stands.
+ReferralState ActionOf(const Referral& r) {
+  for (auto it = r.history.rbegin(); it != r.history.rend(); ++it) {
+    if (it->to == ReferralState::kRemoved || it->to == ReferralState::kGeoBlocked ||
+        it->to == ReferralState::kAcknowledged) {
+      return it->to;
+    }
+  }
+  return r.state;
+}
+
+std::string NoticeTarget(int64_t id) { return "reversal_notice:" + std::to_string(id); }
+
+}  // namespace
+
+Result<ReversalOutcome> ReferralService::Reverse(const ReversalRequest& req) {
+  ChangeLock lock(this);
+  if (req.actor.empty()) return Status::InvalidArgument("a reversal needs an actor");
+  if (req.reason.empty()) return Status::InvalidArgument("a reversal needs a reason");
+  VIGIL_RETURN_IF_ERROR(CheckText("reason", req.reason));
+  const bool by_signal = !req.bank.empty() || !req.signal.type.empty() || !req.signal.value.empty();
+  if (by_signal == (req.referral_id > 0)) {
+    return Status::InvalidArgument("a reversal names either a referral or a bank signal");
+  }
+  if (by_signal && (req.bank.empty() || req.signal.type.empty() || req.signal.value.empty())) {
+    return Status::InvalidArgument("a signal reversal needs the bank, type and value");
+  }
+  if (req.bank.size() > kMaxReversalValueBytes ||
+      req.signal.value.size() > kMaxReversalValueBytes ||
+      req.item_url.size() > kMaxReversalValueBytes) {
+    return Status::InvalidArgument("a reversal field is too long");
+  }
+  const int64_t now = clock_->NowMs();
+
+  // What is reversed: the named items' hashes (and every hash of their stored media), or
+  // the one signal.
+  std::vector<ContentSignal> content;
+  std::optional<Referral> named;
+  std::set<size_t> named_items;
+  if (!by_signal) {
+    VIGIL_ASSIGN_OR_RETURN(Referral r, repo_->GetReferral(req.referral_id));
+    for (size_t i = 0; i < r.items.size(); ++i) {
+      const ReferralItem& it = r.items[i];
+      if (!req.item_url.empty() && it.url != req.item_url) continue;
+      if (req.item_id > 0 && it.item_id != req.item_id) continue;
+      named_items.insert(i);
+      AddItemContent(it, content);
+      if (it.item_id > 0) {
+        VIGIL_ASSIGN_OR_RETURN(std::vector<ContentSignal> more, repo_->ItemSignals(it.item_id));
+        content.insert(content.end(), more.begin(), more.end());
+      }
+    }
+    if (named_items.empty()) {
+      return Status::NotFound("referral " + std::to_string(r.id) + " has no such item");
+    }
+    named = std::move(r);
+  } else {
+    // Hashes are compared in lowercase hex, as referral items keep them.
+    ContentSignal sig = req.signal;
+    const bool hex = std::all_of(sig.value.begin(), sig.value.end(),
+                                 [](unsigned char ch) { return std::isxdigit(ch) != 0; });
+    if (hex) {
+      for (char& ch : sig.value)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+    content.push_back(std::move(sig));
+  }
+  std::sort(content.begin(), content.end());
+  content.erase(std::unique(content.begin(), content.end()), content.end());
+  if (content.size() > kMaxReversalContent) {
+    return Status::ResourceExhausted("too many hashes in one reversal; name one item");
+  }
+
+  ReversalOutcome out;
+  out.content = content;
+  VIGIL_ASSIGN_OR_RETURN(out.reversal_id, repo_->NextReversalId());
+  VIGIL_ASSIGN_OR_RETURN(
+      out.signals,
+      repo_->ReverseContent(out.reversal_id, by_signal ? req.bank : "", content, req.reason, now));
+  {
+    json::object d{{"reason", req.reason}, {"content", ContentJson(content)}};
+    if (named) d["referral_id"] = named->id;
+    if (by_signal) d["bank"] = req.bank;
+    VIGIL_RETURN_IF_ERROR(Audit(req.actor, "reversal.create",
+                                "reversal:" + std::to_string(out.reversal_id), "", "reversed",
+                                json::serialize(d)));
+  }
+  for (const ReversedSignal& s : out.signals) {
+    json::object d{{"reversal_id", out.reversal_id},
+                   {"bank", s.bank},
+                   {"type", s.type},
+                   {"value", s.value},
+                   {"version", s.bank_version},
+                   {"reason", req.reason}};
+    VIGIL_RETURN_IF_ERROR(Audit(req.actor, "signal.reverse", "bank:" + std::to_string(s.bank_id),
+                                "live", "reversed", json::serialize(d)));
+  }
+
+  // Every referral carrying the content.
+  VIGIL_ASSIGN_OR_RETURN(ContentReferrals hits, repo_->FindReferralsWithContent(content));
+  std::set<int64_t> ids(hits.referral_ids.begin(), hits.referral_ids.end());
+  if (named) ids.insert(named->id);
+  const std::set<ContentSignal> cset(content.begin(), content.end());
+  const std::set<int64_t> item_ids(hits.item_ids.begin(), hits.item_ids.end());
+  for (int64_t id : ids) {
+    Referral r;
+    if (named && id == named->id) {
+      r = *named;
+    } else {
+      VIGIL_ASSIGN_OR_RETURN(r, repo_->GetReferral(id));
+    }
+    const bool is_named = named && id == named->id;
+    std::vector<size_t> matched;
+    for (size_t i = 0; i < r.items.size(); ++i) {
+      if ((is_named && named_items.count(i)) || ItemHasContent(r.items[i], cset, item_ids)) {
+        matched.push_back(i);
+      }
+    }
+    const ReferralState before = r.state;
+    if (matched.empty() || before == ReferralState::kRejected ||
+        before == ReferralState::kWithdrawn || before == ReferralState::kReinstated) {
+      continue;  // nothing of it reversed, or nothing to undo (a rejecting platform is not told)
+    }
+    // Reversed in full when every item is reversed now or was before.
+    bool all = matched.size() == r.items.size();
+    if (!all) {
+      std::vector<ContentSignal> rest;
+      for (size_t i = 0; i < r.items.size(); ++i) {
+        if (!std::binary_search(matched.begin(), matched.end(), i))
+          AddItemContent(r.items[i], rest);
+      }
+      VIGIL_ASSIGN_OR_RETURN(std::vector<ContentSignal> prev, repo_->FindReversed(rest));
+      const std::set<ContentSignal> pset(prev.begin(), prev.end());
+      all = true;
+      for (size_t i = 0; i < r.items.size() && all; ++i) {
+        if (std::binary_search(matched.begin(), matched.end(), i)) continue;
+        all = ItemHasContent(r.items[i], pset, {});
+      }
+    }
+    std::vector<ReversedItem> items;
+    json::array urls;
+    for (size_t i : matched) {
+      const ReferralItem& it = r.items[i];
+      items.push_back({it.url, it.sha256, it.pdq});
+      urls.emplace_back(it.url);
+    }
+    json::object d{{"reversal_id", out.reversal_id},
+                   {"reason", req.reason},
+                   {"urls", std::move(urls)},
+                   {"whole_referral", all}};
+    const std::string details = json::serialize(d);
+    const std::string note = "content reversed: " + req.reason;
+    const bool sent = before == ReferralState::kRemoved || IsWithPlatform(before);
+    if (!sent) {
+      // Never reached the platform: the reversed items are dropped before anything is sent.
+      if (all) {
+        VIGIL_RETURN_IF_ERROR(Transition(r, ReferralState::kWithdrawn, req.actor, note, details));
+        out.withdrawn.push_back(r.id);
+        continue;
+      }
+      for (auto i = matched.rbegin(); i != matched.rend(); ++i) {
+        const std::string url = r.items[*i].url;
+        r.items.erase(r.items.begin() + static_cast<std::ptrdiff_t>(*i));
+        if (r.order) std::erase(r.order->urls, url);
+      }
+      VIGIL_RETURN_IF_ERROR(Save(r));
+      VIGIL_RETURN_IF_ERROR(Audit(req.actor, "referral.reverse", Target(r.id),
+                                  ReferralStateName(before), ReferralStateName(r.state), details));
+      continue;
+    }
+    const ReferralState action = ActionOf(r);
+    if (all) {
+      ClosePause(r.order, now);
+      const ReferralState to = before == ReferralState::kRemoved ? ReferralState::kReinstated
+                                                                 : ReferralState::kWithdrawn;
+      VIGIL_RETURN_IF_ERROR(Transition(r, to, req.actor, note, details));
+      (to == ReferralState::kReinstated ? out.reinstated : out.withdrawn).push_back(r.id);
+    } else {
+      VIGIL_RETURN_IF_ERROR(Audit(req.actor, "referral.reverse", Target(r.id),
+                                  ReferralStateName(before), ReferralStateName(r.state), details));
+    }
+    ReversalNotice n;
+    VIGIL_ASSIGN_OR_RETURN(n.id, repo_->NextReversalNoticeId());
+    n.reversal_id = out.reversal_id;
+    n.referral_id = r.id;
+    n.platform_id = r.platform_id;
+    n.idempotency_key = r.idempotency_key + "-reversal-" + std::to_string(out.reversal_id);
+    n.reason = req.reason;
+    n.action = action;
+    n.referral_state = r.state;
+    n.platform_reference = r.platform_reference;
+    n.items = std::move(items);
+    n.created_ms = n.updated_ms = now;
+    VIGIL_RETURN_IF_ERROR(repo_->PutReversalNotice(n));
+    json::object nd{{"notice_id", n.id},
+                    {"reversal_id", n.reversal_id},
+                    {"platform", n.platform_id},
+                    {"idempotency_key", n.idempotency_key}};
+    VIGIL_RETURN_IF_ERROR(
+        Audit(req.actor, "reversal.notice", Target(r.id), "", "pending", json::serialize(nd)));
+    out.notices.push_back(n.id);
+    out.referrals_notified.push_back(r.id);
+  }
+  return out;
+}
+
+Result<std::vector<ReversalNotice>> ReferralService::PendingReversalNotices(
+    size_t limit, std::string_view platform_id) {
+  ChangeLock lock(this);
+  return repo_->ListReversalNotices(true, platform_id, limit);
+}
+
+Status ReferralService::RecordReversalAttempt(std::string_view actor, int64_t notice_id,
+                                              DeliveryReceipt attempt, bool delivered) {
+  ChangeLock lock(this);
+  VIGIL_ASSIGN_OR_RETURN(ReversalNotice n, repo_->GetReversalNotice(notice_id));
+  if (n.state == NoticeState::kDelivered) {
+    return Status::FailedPrecondition("reversal notice " + std::to_string(notice_id) +
+                                      " is already delivered");
+  }
+  const int64_t now = clock_->NowMs();
+  const NoticeState before = n.state;
+  if (attempt.idempotency_key.empty()) attempt.idempotency_key = n.idempotency_key;
+  if (delivered) {
+    if (attempt.delivered_ms <= 0) attempt.delivered_ms = now;
+    n.state = NoticeState::kDelivered;
+  } else {
+    attempt.delivered_ms = 0;
+    attempt.detail = attempt.detail.substr(0, 512);
+    n.state = NoticeState::kDeliveryFailed;
+  }
+  n.attempts.push_back(attempt);
+  if (n.attempts.size() > kMaxChecksKept) n.attempts.erase(n.attempts.begin());
+  n.updated_ms = now;
+  VIGIL_RETURN_IF_ERROR(repo_->PutReversalNotice(n));
+  json::object d{{"referral_id", n.referral_id},       {"channel", attempt.channel},
+                 {"endpoint", attempt.endpoint},       {"attempts", attempt.attempts},
+                 {"status_code", attempt.status_code}, {"detail", attempt.detail}};
+  return Audit(actor, delivered ? "reversal.deliver" : "reversal.delivery_failed",
+               NoticeTarget(n.id), NoticeStateName(before), NoticeStateName(n.state),
+               json::serialize(d));
+}
+
+Result<std::vector<ReversalNotice>> ReferralService::PullReversalsForPlatform(
+    std::string_view platform_id, std::string_view account, size_t limit) {
+  ChangeLock lock(this);
+  VIGIL_ASSIGN_OR_RETURN(std::vector<ReversalNotice> got,
+                         repo_->ListReversalNotices(true, platform_id, limit));
+  const int64_t now = clock_->NowMs();
+  for (ReversalNotice& n : got) {
+    DeliveryReceipt rc;
+    rc.channel = "pull";
+    rc.endpoint = std::string(account);
+    rc.attempts = 1;
+    rc.delivered_ms = now;
+    rc.idempotency_key = n.idempotency_key;
+    const NoticeState before = n.state;
+    n.state = NoticeState::kDelivered;
+    n.attempts.push_back(rc);
+    n.updated_ms = now;
+    VIGIL_RETURN_IF_ERROR(repo_->PutReversalNotice(n));
+    json::object d{{"referral_id", n.referral_id}, {"channel", "pull"}, {"endpoint", rc.endpoint}};
+    VIGIL_RETURN_IF_ERROR(Audit(std::string(account), "reversal.deliver", NoticeTarget(n.id),
+                                NoticeStateName(before), "delivered", json::serialize(d)));
+  }
+  return got;
+}
+
+Result<std::vector<ReversalNotice>> ReferralService::ReversalNoticesFor(int64_t referral_id) {
+  ChangeLock lock(this);
+  return repo_->ListReversalNotices(false, "", 0, referral_id);
 }
 
 // ---------------------------------------------------------------------------------------

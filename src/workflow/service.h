@@ -81,6 +81,11 @@ struct ServiceOptions {
   // Whether a platform is a hosting service provider in the TCO sense (the registry's
   // tco_hosting_service). Unset: every platform is.
   std::function<bool(std::string_view platform_id)> is_tco_hosting_service;
+  // Checks a request that names an operation (workflow/operation.h): OK, or why `org` may
+  // not refer under it now. Called inside Refer's change, before anything is written; it
+  // must not call back into the service. Unset: operation names are free strings.
+  std::function<Status(std::string_view operation, std::string_view org, int64_t now_ms)>
+      check_operation;
 };
 
 // One confirmed item to refer.
@@ -204,6 +209,32 @@ class ReferralService {
                   std::string_view reason);
   // A removal was reversed (complaint upheld): removed -> reinstated.
   Status Reinstate(std::string_view actor, int64_t referral_id, std::string_view reason);
+
+  // --- reversal (reversal.h) ------------------------------------------------------------
+  // Reverses a referral's content (all items, or the one named) or one bank signal: marks
+  // the signals in the banks, moves every referral carrying the content (see reversal.h)
+  // and queues a notice per platform that had it; all in one repository change, audited
+  // ("reversal.create", "signal.reverse", "referral.state", "referral.reverse",
+  // "reversal.notice"). InvalidArgument (no reason, neither or both of referral and
+  // signal), NotFound (referral, item, bank or signal in that bank), Unsupported (a
+  // repository without banks). Reversing what is already reversed changes nothing more.
+  Result<ReversalOutcome> Reverse(const ReversalRequest& request);
+  // Notices not delivered yet (pending or delivery_failed), id order, at most `limit`
+  // (0 = all), optionally for one platform.
+  Result<std::vector<ReversalNotice>> PendingReversalNotices(size_t limit,
+                                                             std::string_view platform_id = {});
+  // A delivery attempt of a notice: delivered (receipt.delivered_ms set, 0: now) or failed
+  // (delivered_ms < 0 on input; the error in detail). Either way the attempt is kept.
+  // FailedPrecondition for a notice already delivered.
+  Status RecordReversalAttempt(std::string_view actor, int64_t notice_id, DeliveryReceipt attempt,
+                               bool delivered);
+  // The pull API: the platform's pending notices, each recorded as delivered (channel
+  // "pull", endpoint `account`).
+  Result<std::vector<ReversalNotice>> PullReversalsForPlatform(std::string_view platform_id,
+                                                               std::string_view account,
+                                                               size_t limit);
+  // Every notice about one referral, oldest first.
+  Result<std::vector<ReversalNotice>> ReversalNoticesFor(int64_t referral_id);
 
   // --- re-checks ------------------------------------------------------------------------
   // Probes up to `max_urls` URLs whose check is due (0 = all), records each outcome.
