@@ -4,27 +4,16 @@
 
 #include "store/sql.h"
 #include "store/sql_store.h"
+#include "store/store_sql.h"
 #include "workflow/codec.h"
 
 namespace vigil::store {
 namespace {
 
-using sql::Param;
+using namespace store_sql;  // I, S, Conn, Q, X
 namespace wf = workflow;
 
-Param I(int64_t v) { return v; }
-Param S(std::string_view v) { return std::string(v); }
-
 constexpr size_t kItemRowsPerStatement = 100;  // rows per multi-row INSERT of items
-
-sql::Connection& Conn(Store* s) { return *RawConnectionForTesting(*s); }
-
-Result<std::unique_ptr<sql::Rows>> Q(Store* s, const std::string& q, std::vector<Param> p) {
-  return Conn(s).Query(q, p);
-}
-Result<int64_t> X(Store* s, const std::string& q, std::vector<Param> p) {
-  return Conn(s).Execute(q, p);
-}
 
 wf::Hold ReadHold(sql::Rows& r) {
   wf::Hold h;
