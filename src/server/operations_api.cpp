@@ -16,17 +16,11 @@ namespace {
 // Largest operation request body accepted (bytes): 256 sources of 2 KiB fit.
 constexpr size_t kMaxOperationBodyBytes = 1 << 20;
 
-Result<json::object> ParseBody(const std::string& body) {
+Result<json::object> ParseOperationBody(const std::string& body) {
   if (body.size() > kMaxOperationBodyBytes) {
     return Status::ResourceExhausted("request body larger than 1 MiB");
   }
-  boost::system::error_code ec;
-  json::parse_options opts;
-  opts.max_depth = 8;
-  json::value v = json::parse(body, ec, {}, opts);
-  if (ec) return Status::InvalidArgument("request body is not valid JSON: " + ec.message());
-  if (!v.is_object()) return Status::InvalidArgument("request body must be a JSON object");
-  return std::move(v.as_object());
+  return ParseBody(body, true);
 }
 
 Result<std::optional<std::string>> OptStr(const json::object& o, std::string_view key) {
@@ -142,7 +136,7 @@ class OperationsApi::Impl {
   }
 
   Result<Response> Create(const RouteContext& c) {
-    VIGIL_ASSIGN_OR_RETURN(json::object b, ParseBody(c.request.body));
+    VIGIL_ASSIGN_OR_RETURN(json::object b, ParseOperationBody(c.request.body));
     wf::Operation op;
     VIGIL_ASSIGN_OR_RETURN(auto name, OptStr(b, "name"));
     if (!name || name->empty()) return Status::InvalidArgument("'name' is required");
@@ -173,13 +167,13 @@ class OperationsApi::Impl {
   }
 
   Result<Response> Patch(const RouteContext& c) {
-    VIGIL_ASSIGN_OR_RETURN(json::object b, ParseBody(c.request.body));
+    VIGIL_ASSIGN_OR_RETURN(json::object b, ParseOperationBody(c.request.body));
     if (b.contains("name")) return Status::InvalidArgument("an operation cannot be renamed");
     return Change(c, b);
   }
 
   Result<Response> AddOrganisations(const RouteContext& c) {
-    VIGIL_ASSIGN_OR_RETURN(json::object b, ParseBody(c.request.body));
+    VIGIL_ASSIGN_OR_RETURN(json::object b, ParseOperationBody(c.request.body));
     VIGIL_ASSIGN_OR_RETURN(auto orgs, OptStrs(b, "organisations"));
     if (!orgs || orgs->empty()) {
       return Status::InvalidArgument("'organisations' must list at least one organisation");

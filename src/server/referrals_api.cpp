@@ -23,20 +23,6 @@ namespace {
 
 // --- request helpers (the same rules as service.cpp's) ---------------------------------
 
-Result<json::object> ParseBody(const std::string& body, bool required) {
-  if (body.empty()) {
-    if (!required) return json::object{};
-    return Status::InvalidArgument("request body must be a JSON object");
-  }
-  boost::system::error_code ec;
-  json::parse_options opts;
-  opts.max_depth = 16;
-  json::value v = json::parse(body, ec, {}, opts);
-  if (ec) return Status::InvalidArgument("request body is not valid JSON: " + ec.message());
-  if (!v.is_object()) return Status::InvalidArgument("request body must be a JSON object");
-  return std::move(v.as_object());
-}
-
 Result<std::string> Str(const json::object& o, std::string_view key, std::string fallback = {}) {
   auto* v = o.if_contains(key);
   if (!v || v->is_null()) return fallback;
@@ -67,15 +53,6 @@ Result<std::vector<std::string>> Strs(const json::object& o, std::string_view ke
     out.emplace_back(e.as_string());
   }
   return out;
-}
-
-Result<int64_t> ParseId(const std::string& text) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || v <= 0) {
-    return Status::NotFound("referral " + text + " not found");
-  }
-  return v;
 }
 
 std::string Query(const Request& r, const std::string& key) {
@@ -153,7 +130,7 @@ class ReferralApi::Impl {
   }
 
   Result<wf::Referral> Visible(const RouteContext& c) {
-    VIGIL_ASSIGN_OR_RETURN(int64_t id, ParseId(c.Param("id")));
+    VIGIL_ASSIGN_OR_RETURN(int64_t id, ParseReferralId(c.Param("id")));
     return service->ViewFor(Org(*c.principal), id);
   }
 

@@ -12,15 +12,6 @@ namespace wf = workflow;
 
 namespace {
 
-Result<json::object> Body(const std::string& body) {
-  boost::system::error_code ec;
-  json::parse_options opts;
-  opts.max_depth = 8;
-  json::value v = json::parse(body, ec, {}, opts);
-  if (ec || !v.is_object()) return Status::InvalidArgument("request body must be a JSON object");
-  return std::move(v.as_object());
-}
-
 Result<std::string> Text(const json::object& o, std::string_view key, bool required) {
   const json::value* v = o.if_contains(key);
   if (!v || v->is_null()) {
@@ -36,15 +27,6 @@ Result<std::string> Text(const json::object& o, std::string_view key, bool requi
     return Status::InvalidArgument("'" + std::string(key) + "' is required");
   }
   return std::string(v->as_string());
-}
-
-Result<int64_t> ReferralId(const std::string& text) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || v <= 0) {
-    return Status::NotFound("referral " + text + " not found");
-  }
-  return v;
 }
 
 }  // namespace
@@ -88,9 +70,9 @@ Result<Response> ReversalRoutes::Answer(const wf::ReversalOutcome& out, std::str
 
 Result<Response> ReversalRoutes::ReverseReferral(const RouteContext& c,
                                                  std::string_view org) const {
-  VIGIL_ASSIGN_OR_RETURN(int64_t id, ReferralId(c.Param("id")));
+  VIGIL_ASSIGN_OR_RETURN(int64_t id, ParseReferralId(c.Param("id")));
   VIGIL_RETURN_IF_ERROR(service->ViewFor(org, id).status());
-  VIGIL_ASSIGN_OR_RETURN(json::object body, Body(c.request.body));
+  VIGIL_ASSIGN_OR_RETURN(json::object body, ParseBody(c.request.body, true));
   wf::ReversalRequest req;
   req.actor = c.principal->actor();
   req.referral_id = id;
@@ -109,7 +91,7 @@ Result<Response> ReversalRoutes::ReverseReferral(const RouteContext& c,
 
 Result<Response> ReversalRoutes::ReverseSignal(const RouteContext& c, std::string_view bank,
                                                std::string_view org) const {
-  VIGIL_ASSIGN_OR_RETURN(json::object body, Body(c.request.body));
+  VIGIL_ASSIGN_OR_RETURN(json::object body, ParseBody(c.request.body, true));
   wf::ReversalRequest req;
   req.actor = c.principal->actor();
   req.bank = std::string(bank);
